@@ -1,0 +1,3 @@
+from teamigrate.cli import main
+
+main()

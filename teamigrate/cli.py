@@ -1,0 +1,123 @@
+"""The command line: parse, call one function of the core, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from teamigrate import output
+from teamigrate.config import Config, load_config
+from teamigrate.database import mask_url
+from teamigrate.errors import TeamigrateError
+
+app = typer.Typer(
+    name="teamigrate",
+    help="Git-integrated, team-first schema migrations for PostgreSQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+server_app = typer.Typer(help="The embedded PostgreSQL server.", no_args_is_help=True)
+hooks_app = typer.Typer(help="Git hooks: pre-commit, post-merge, post-checkout.", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+app.add_typer(hooks_app, name="hooks")
+
+
+class _Globals:
+    config_path: Optional[Path] = None
+    debug: bool = False
+
+
+def config() -> Config:
+    return load_config(explicit=_Globals.config_path)
+
+
+@app.callback()
+def _global_options(
+    config_path: Optional[Path] = typer.Option(None, "--config", help="Path to teamigrate.yaml (default: found upward from here; or TEAMIGRATE_CONFIG)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    _Globals.config_path = config_path
+    _Globals.debug = debug or os.environ.get("TEAMIGRATE_DEBUG") == "1"
+
+
+# --- project ---------------------------------------------------------------
+
+
+@app.command()
+def init(
+    example: bool = typer.Option(False, "--example", help="Also write an example schema.sql and the migrations that build it."),
+    from_database: Optional[str] = typer.Option(None, "--from-database", help="Baseline: write a first migration from this database and record it as applied there."),
+) -> None:
+    """Write teamigrate.yaml, migrations/ and teamigrate.sum in this folder."""
+    from teamigrate.project import init_project
+
+    init_project(Path.cwd(), example=example, from_database=from_database)
+
+
+# --- the embedded server ---------------------------------------------------
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether the embedded server runs, where, and which version."""
+    from teamigrate.shadow.cluster import embedded_cluster
+
+    status = embedded_cluster().status()
+    state = f"running (pid {status.pid})" if status.running else "stopped"
+    output.line(f"embedded PostgreSQL {status.version}: {state}")
+    output.line(f"data:   {status.data_dir}")
+    output.line(f"socket: {status.socket_dir}")
+    if status.running:
+        output.line(f"url:    {mask_url(status.url)}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the embedded server (it starts again on next use)."""
+    from teamigrate.shadow.cluster import embedded_cluster
+
+    if embedded_cluster().stop():
+        output.line("embedded PostgreSQL stopped")
+    else:
+        output.line("embedded PostgreSQL was not running")
+
+
+# --- entry point -----------------------------------------------------------
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except TeamigrateError as err:
+        output.error(err)
+        _debug_traceback()
+        sys.exit(1)
+    except KeyboardInterrupt:
+        output.note("interrupted")
+        sys.exit(130)
+    except typer.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except typer.Abort:
+        output.note("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors first, then our bugs
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        output.error(TeamigrateError("TM100", mask_url(f"{type(exc).__name__}: {exc}"), "run again with --debug and report the traceback"))
+        _debug_traceback()
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _debug_traceback() -> None:
+    if _Globals.debug or "--debug" in sys.argv:
+        traceback.print_exc()

@@ -1,0 +1,209 @@
+"""teamigrate.yaml: find it, expand ${VAR} references, validate every key."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from teamigrate.errors import ConfigError
+
+CONFIG_NAME = "teamigrate.yaml"
+ENV_CONFIG = "TEAMIGRATE_CONFIG"
+
+LINT_LEVELS = ("error", "warning", "info", "off")
+
+# key -> default; the order is the order `init` writes them in.
+DEFAULTS: dict[str, Any] = {
+    "database_url": "",
+    "shadow_database_url": "",
+    "shadow_pg_bin": None,
+    "schema": None,
+    "migrations": "migrations",
+    "main_branch": "main",
+    "seed": None,
+    "history_table": "public.teamigrate_history",
+    "auto_sync": False,
+    "lint": {"disable": [], "levels": {}},
+}
+LINT_KEYS = ("disable", "levels")
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
+_HISTORY_TABLE = re.compile(rf"^(?:({_IDENT})\.)?({_IDENT})$")
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    disable: tuple[str, ...] = ()
+    levels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database_url: str = ""
+    shadow_database_url: str = ""
+    shadow_pg_bin: Path | None = None
+    schema: Path | None = None
+    migrations: Path = Path("migrations")
+    main_branch: str = "main"
+    seed: str | None = None
+    history_table: str = "public.teamigrate_history"
+    auto_sync: bool = False
+    lint: LintConfig = field(default_factory=LintConfig)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def history_schema(self) -> str:
+        return self.history_table.split(".", 1)[0] if "." in self.history_table else "public"
+
+    @property
+    def history_name(self) -> str:
+        return self.history_table.rsplit(".", 1)[-1]
+
+    @property
+    def seed_path(self) -> Path | None:
+        """The seed as a file, when it names an existing .sql file; None for a shell command."""
+        if self.seed and self.seed.strip().endswith(".sql") and " " not in self.seed.strip():
+            return self.root / self.seed.strip()
+        return None
+
+
+def find_config(start: Path | None = None, explicit: Path | str | None = None) -> Path:
+    if explicit is None:
+        explicit = os.environ.get(ENV_CONFIG) or None
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if path.is_dir():
+            path = path / CONFIG_NAME
+        if not path.is_file():
+            raise ConfigError("TM101", f"config file {path} does not exist", "check --config or TEAMIGRATE_CONFIG")
+        return path.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        "TM101",
+        f"no {CONFIG_NAME} in {here} or any folder above it",
+        "run `teamigrate init` in the project's root, or pass --config PATH",
+    )
+
+
+def load_config(start: Path | None = None, explicit: Path | str | None = None) -> Config:
+    path = find_config(start, explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("TM102", f"cannot read {path}: {exc}", "make it a UTF-8 text file") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError("TM102", f"{path.name}{where}: {problem}", "fix the YAML syntax there") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("TM102", f"{path.name} must be a mapping of keys to values", "see `teamigrate init` for an example")
+
+    _reject_unknown(data, DEFAULTS, path.name)
+    lint_raw = data.get("lint") or {}
+    if not isinstance(lint_raw, dict):
+        raise ConfigError("TM105", "`lint` must be a mapping with `disable` and `levels`", "e.g. lint: {disable: [], levels: {}}")
+    _reject_unknown(lint_raw, dict.fromkeys(LINT_KEYS), f"{path.name} lint")
+
+    values = {key: _expand(data[key], key) if key in data else default for key, default in DEFAULTS.items() if key != "lint"}
+    root = path.parent
+
+    def text_value(key: str) -> str:
+        value = values[key]
+        if value is None:
+            return ""
+        if not isinstance(value, (str, int)):
+            raise ConfigError("TM105", f"`{key}` must be a string", f"write {key}: \"...\"")
+        return str(value)
+
+    def optional_path(key: str) -> Path | None:
+        value = text_value(key)
+        return (root / value) if value else None
+
+    history_table = text_value("history_table") or DEFAULTS["history_table"]
+    if not _HISTORY_TABLE.match(history_table):
+        raise ConfigError("TM105", f"history_table `{history_table}` is not schema.table", "e.g. history_table: public.teamigrate_history")
+    auto_sync = values["auto_sync"]
+    if isinstance(auto_sync, str) and auto_sync.lower() in ("true", "false", ""):
+        auto_sync = auto_sync.lower() == "true"
+    if not isinstance(auto_sync, bool):
+        raise ConfigError("TM105", "`auto_sync` must be true or false", "write auto_sync: true")
+
+    disable = _expand(lint_raw.get("disable") or [], "lint.disable")
+    levels = _expand(lint_raw.get("levels") or {}, "lint.levels")
+    if not isinstance(disable, list) or not all(isinstance(rule, str) for rule in disable):
+        raise ConfigError("TM105", "`lint.disable` must be a list of rule codes", "e.g. disable: [prefer-robust-stmts]")
+    if not isinstance(levels, dict) or not all(isinstance(v, str) and v in LINT_LEVELS for v in levels.values()):
+        raise ConfigError("TM105", "`lint.levels` must map rule codes to error, warning, info or off", "e.g. levels: {ban-drop-column: error}")
+
+    return Config(
+        path=path,
+        database_url=text_value("database_url"),
+        shadow_database_url=text_value("shadow_database_url"),
+        shadow_pg_bin=optional_path("shadow_pg_bin"),
+        schema=optional_path("schema"),
+        migrations=root / (text_value("migrations") or "migrations"),
+        main_branch=text_value("main_branch") or "main",
+        seed=text_value("seed") or None,
+        history_table=history_table,
+        auto_sync=auto_sync,
+        lint=LintConfig(disable=tuple(disable), levels=dict(levels)),
+    )
+
+
+def _reject_unknown(data: dict[Any, Any], known: dict[str, Any], where: str) -> None:
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"valid keys: {', '.join(known)}"
+            raise ConfigError("TM103", f"unknown key `{key}` in {where}", hint)
+
+
+def _expand(value: Any, key: str) -> Any:
+    if isinstance(value, str):
+        return _expand_text(value, key)
+    if isinstance(value, list):
+        return [_expand(item, key) for item in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, key) for k, v in value.items()}
+    return value
+
+
+def _expand_text(text: str, key: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                raise ConfigError(
+                    "TM104",
+                    f"`{key}` uses ${{{name}}}, which is not set",
+                    f"export {name}=..., or write ${{{name}:-default}} in teamigrate.yaml",
+                )
+            return default
+        return value
+
+    return _VAR.sub(replace, text)

@@ -1,0 +1,79 @@
+"""The one error base of teamigrate and the registry of its stable diagnostic codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Every code teamigrate can print, with what it means and what to do about it.
+# README.md lists each of them (a test keeps the two in step). Ranges:
+# TM1xx config, server and connections; TM2xx migrations, teamigrate.sum and the
+# history table; TM3xx schema engine; TM4xx developer workflow; TM5xx team
+# workflow and git; TM6xx lint.
+CODES: dict[str, str] = {
+    # --- TM1xx: config, server, connections -------------------------------
+    "TM100": "unexpected internal error (a bug: run again with --debug and report it)",
+    "TM101": "no teamigrate.yaml found (run `teamigrate init`, or pass --config)",
+    "TM102": "teamigrate.yaml is not valid YAML or not a mapping (fix the line named)",
+    "TM103": "teamigrate.yaml has an unknown key (the hint names the closest valid key)",
+    "TM104": "teamigrate.yaml names an environment variable that is not set (export it or give a default with ${VAR:-default})",
+    "TM105": "a config value has the wrong type or form (fix the value named)",
+    "TM106": "`init` found an existing project (nothing was written)",
+    "TM110": "the embedded PostgreSQL server could not start (the hint names its log file)",
+    "TM111": "the database server cannot be reached (check host, port and that it runs)",
+    "TM112": "the database does not exist (create it, or let teamigrate use the embedded server)",
+    "TM113": "the shadow database would be the developer's own database (point shadow_database_url elsewhere)",
+    "TM114": "PostgreSQL refuses to run as root and no user namespace could be made (run as a normal user or set shadow_database_url)",
+    "TM115": "shadow_pg_bin is not a PostgreSQL bin/ folder",
+    "TM116": "the shadow server lacks an extension the schema needs (install it there, or use shadow_pg_bin / shadow_database_url)",
+    "TM117": "the database refused the credentials",
+    "TM118": "a database error the command could not recover from (the message is PostgreSQL's)",
+    "TM119": "the embedded server is not running (nothing to stop)",
+    # --- TM2xx: migrations, teamigrate.sum, history table ------------------
+    # --- TM3xx: schema engine ----------------------------------------------
+    # --- TM4xx: developer workflow -----------------------------------------
+    # --- TM5xx: team workflow and git --------------------------------------
+    # --- TM6xx: lint ---------------------------------------------------------
+}
+
+
+class TeamigrateError(Exception):
+    """A failure the user can act on: a stable code, one line of what, one line of how."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        if code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {code}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"error[{self.code}]: {self.message}"
+
+
+class ConfigError(TeamigrateError):
+    """teamigrate.yaml is missing, malformed or names something that does not exist."""
+
+
+class ServerError(TeamigrateError):
+    """The embedded or shadow PostgreSQL server cannot be used."""
+
+
+class DatabaseError(TeamigrateError):
+    """A connection or statement failed; the message never holds a password."""
+
+
+class MigrationError(TeamigrateError):
+    """A migration folder or teamigrate.sum is not as it must be."""
+
+    def __init__(self, code: str, message: str, hint: str = "", migration_id: str | None = None) -> None:
+        super().__init__(code, message, hint)
+        self.migration_id = migration_id
+
+
+class CheckFailed(TeamigrateError):
+    """One or more findings of `check` (each with its own code)."""
+
+    def __init__(self, code: str, message: str, hint: str = "", findings: Sequence[object] = ()) -> None:
+        super().__init__(code, message, hint)
+        self.findings = list(findings)

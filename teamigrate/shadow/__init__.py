@@ -1,0 +1,105 @@
+"""Where throwaway databases live: the embedded server, a shadow_pg_bin cluster, or shadow_database_url."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from teamigrate.config import Config
+from teamigrate.database import connect, mask_url, quote_ident, same_database
+from teamigrate.errors import ServerError
+from teamigrate.shadow.cluster import PostgresCluster, embedded_cluster, pg_bin_cluster
+
+SCRATCH_PREFIX = "teamigrate_shadow_"
+
+
+class ShadowServer:
+    """A server on which teamigrate may create and drop databases of its own."""
+
+    def __init__(self, admin_url: str, cluster: PostgresCluster | None = None) -> None:
+        self.admin_url = admin_url
+        self.cluster = cluster
+
+    @classmethod
+    def for_config(cls, config: Config, user_database_url: str | None = None) -> ShadowServer:
+        if config.shadow_database_url:
+            server = cls(config.shadow_database_url)
+        elif config.shadow_pg_bin is not None:
+            cluster = pg_bin_cluster(config.shadow_pg_bin)
+            cluster.ensure_running()
+            server = cls(cluster.url(), cluster)
+        else:
+            server = cls.embedded()
+        target = user_database_url if user_database_url is not None else config.database_url
+        if target and same_database(server.admin_url, target):
+            raise ServerError(
+                "TM113",
+                f"the shadow database would be your own database {mask_url(target)}",
+                "set shadow_database_url to another server or database, or leave it empty for the embedded server",
+            )
+        return server
+
+    @classmethod
+    def embedded(cls) -> ShadowServer:
+        cluster = embedded_cluster()
+        cluster.ensure_running()
+        return cls(cluster.url(), cluster)
+
+    def database_url(self, name: str) -> str:
+        parts = urlsplit(self.admin_url)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        with connect(self.admin_url) as conn:
+            sql = f"CREATE DATABASE {quote_ident(name)}"
+            if template is not None:
+                sql += f" TEMPLATE {quote_ident(template)}"
+            conn.execute(sql)
+        return self.database_url(name)
+
+    def drop_database(self, name: str) -> None:
+        with connect(self.admin_url) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+    def database_exists(self, name: str) -> bool:
+        with connect(self.admin_url) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+    @contextmanager
+    def scratch(self, template: str | None = None) -> Iterator[str]:
+        """A new empty database (or a copy of `template`), dropped afterwards."""
+        name = SCRATCH_PREFIX + uuid.uuid4().hex[:16]
+        url = self.create_database(name, template)
+        try:
+            yield url
+        finally:
+            self.drop_database(name)
+
+
+def development_database_name(config: Config) -> str:
+    """The project's own database on the embedded server, when database_url is empty."""
+    slug = re.sub(r"[^a-z0-9]+", "_", config.root.name.lower()).strip("_")[:30] or "project"
+    digest = hashlib.sha256(str(config.root.resolve()).encode()).hexdigest()[:8]
+    return f"dev_{slug}_{digest}"
+
+
+def development_database_url(config: Config, create: bool = True) -> str:
+    """database_url, or the project's database on the embedded server (created on first use)."""
+    if config.database_url:
+        return config.database_url
+    server = ShadowServer.embedded()
+    name = development_database_name(config)
+    if create and not server.database_exists(name):
+        try:
+            server.create_database(name)
+        except ServerError:
+            raise
+        except Exception:
+            # Another command created it in the meantime.
+            if not server.database_exists(name):
+                raise
+    return server.database_url(name)
