@@ -60,6 +60,21 @@ def init(
     init_project(Path.cwd(), example=example, from_database=from_database)
 
 
+# --- history: deploy, status, resolve, hash (history/) ----------------------
+
+
+# --- schema: diff (schema/) --------------------------------------------------
+
+
+# --- developer workflow: new, dev, push, reset, seed, rollback, squash --------
+
+
+# --- team workflow: check, rebase, sync, changes, hooks (gitflow/) -----------
+
+
+# --- lint (lint/) ------------------------------------------------------------
+
+
 # --- the embedded server ---------------------------------------------------
 
 

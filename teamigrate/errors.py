@@ -32,6 +32,8 @@ CODES: dict[str, str] = {
     # --- TM3xx: schema engine ----------------------------------------------
     # --- TM4xx: developer workflow -----------------------------------------
     # --- TM5xx: team workflow and git --------------------------------------
+    "TM500": "not inside a git repository (run `git init`, or run the command in your repository)",
+    "TM501": "a git command failed (the message is git's; fix what it names)",
     # --- TM6xx: lint ---------------------------------------------------------
 }
 

@@ -1,0 +1,1 @@
+"""Git: branches, merge bases, per-branch changes, rebase and sync of migration history."""
