@@ -92,6 +92,16 @@ def server_status() -> None:
         output.line(f"url:    {mask_url(status.url)}")
 
 
+@server_app.command("start")
+def server_start() -> None:
+    """Start the embedded server now (commands start it on first use anyway)."""
+    from teamigrate.shadow.cluster import embedded_cluster
+
+    cluster = embedded_cluster()
+    cluster.ensure_running()
+    output.line(f"embedded PostgreSQL {cluster.major_version} running at {cluster.socket_dir}")
+
+
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server (it starts again on next use)."""
@@ -121,12 +131,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     except typer.Abort:
         output.note("aborted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors first, then our bugs
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: exit 2, like every CLI parser
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug of ours: one line, the traceback only with --debug
         output.error(TeamigrateError("TM100", mask_url(f"{type(exc).__name__}: {exc}"), "run again with --debug and report the traceback"))
         _debug_traceback()
         sys.exit(1)

@@ -44,7 +44,10 @@ SERVER_SETTINGS = {
 def teamigrate_home() -> Path:
     override = os.environ.get(ENV_HOME)
     home = Path(override) if override else Path(platformdirs.user_cache_dir("teamigrate"))
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ServerError("TM110", f"cannot create teamigrate's folder {home}: {exc.strerror}", f"make it writable, or set {ENV_HOME} to a folder you own") from None
     return home
 
 
@@ -160,10 +163,12 @@ class PostgresCluster:
 
     def _remove_stale_pid_file(self) -> None:
         pid_file = self.data_dir / "postmaster.pid"
-        if pid_file.exists() and self._running_pid() is None:
-            # Left by a killed server; postgres would refuse to start while the
-            # pid in it belongs to some other live process.
-            pid_file.unlink()
+        if self._running_pid() is not None:
+            return
+        # Left by a killed server; postgres would refuse to start while the pid
+        # in them belongs to some other live process. The socket folder is ours.
+        for stale in (pid_file, self._socket(), self.socket_dir / ".s.PGSQL.5432.lock"):
+            stale.unlink(missing_ok=True)
 
     def _run_as_server_user(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
         return subprocess.run(_as_unprivileged(args), text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
