@@ -1,9 +1,12 @@
-"""All git access goes through here: GitPython with a clean environment, failures as TeamigrateErrors."""
+"""All git access goes through here: git with a clean environment, failures as TeamigrateErrors."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import git
 
@@ -23,6 +26,20 @@ def clean_environment(keep_index: bool = False) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Integration:
+    """A merge or rebase stopped on a conflict, seen from this branch.
+
+    In a rebase git's "ours" is the upstream being rebased onto and "theirs" is
+    this branch's commit being replayed, the reverse of a merge: `other` and
+    `branch` name the two sides by what they are, whichever operation it is.
+    """
+
+    kind: Literal["merge", "rebase"]
+    other: str
+    branch: str
+
+
 class GitRepository:
     """One working tree and its repository."""
 
@@ -31,7 +48,6 @@ class GitRepository:
             self.repo = git.Repo(path, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise TeamigrateError("TM500", f"{path} is not inside a git repository", "run `git init`, or run teamigrate in your repository") from None
-        self.repo.git.update_environment(**{k: None for k in _MISLEADING if k in os.environ})  # type: ignore[arg-type]
         root = self.repo.working_tree_dir
         self.root = Path(root) if root else Path(path)
 
@@ -42,18 +58,109 @@ class GitRepository:
         except TeamigrateError:
             return None
 
-    def run(self, *args: str) -> str:
-        try:
-            return str(self.repo.git.execute(["git", *args]))
-        except git.GitCommandError as exc:
-            stderr = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '")
-            raise TeamigrateError("TM501", f"git {' '.join(args)}: {stderr or exc}", "fix the repository state git complains about, then run again") from None
+    def _git(self, args: tuple[str, ...], keep_index: bool) -> subprocess.CompletedProcess[bytes]:
+        # A plain subprocess rather than GitPython's execute: that one copies
+        # os.environ and cannot drop the variables a hook inherits.
+        env = clean_environment(keep_index=keep_index)
+        index = env.get("GIT_INDEX_FILE")
+        if index and not os.path.isabs(index):
+            env["GIT_INDEX_FILE"] = str(self.root / index)
+        return subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True)
+
+    def run(self, *args: str, keep_index: bool = False) -> str:
+        result = self._git(args, keep_index)
+        if result.returncode != 0:
+            stderr = result.stderr.decode(errors="replace").strip()
+            raise TeamigrateError("TM501", f"git {' '.join(args)}: {stderr or f'exit {result.returncode}'}", "fix the repository state git complains about, then run again")
+        return result.stdout.decode(errors="replace").rstrip("\n")
+
+    def attempt(self, *args: str, keep_index: bool = False) -> bytes | None:
+        """git's output, or None when git exits non-zero (for questions whose "no" is an exit code)."""
+        result = self._git(args, keep_index)
+        return result.stdout if result.returncode == 0 else None
 
     def head_commit(self) -> str | None:
         try:
             return self.repo.head.commit.hexsha
         except ValueError:  # no commit yet
             return None
+
+    def relative(self, path: Path) -> str:
+        """`path` as git names it: relative to the top of the work tree, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            raise TeamigrateError("TM500", f"{path} is outside the git work tree {self.root}", "keep teamigrate.yaml and migrations/ inside the repository") from None
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit `ref` names, or None when it names none."""
+        found = self.attempt("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        return found.decode().strip() if found else None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        found = self.attempt("merge-base", a, b)  # exit 1: unrelated histories
+        return found.decode().strip() if found else None
+
+    def folders_at(self, ref: str, folder: str) -> list[str]:
+        """Names of the folders directly inside `folder` as committed at `ref` (the work tree is not touched)."""
+        listing = self.run("ls-tree", "-d", "--name-only", ref, "--", folder.rstrip("/") + "/")
+        return sorted(Path(entry).name for entry in listing.splitlines() if entry)
+
+    def file_at(self, ref: str, path: str) -> bytes | None:
+        """A file's bytes at `ref`; `ref` "" reads the index being committed. None when it is not there."""
+        # In a pre-commit hook GIT_INDEX_FILE names the index that `git commit -a`
+        # or `git commit PATH` is about to commit: that one is "staged" there.
+        return self.attempt("cat-file", "blob", f"{ref}:{path}", keep_index=ref == "")
+
+    def staged_paths(self, folder: str) -> list[str]:
+        """Paths in the index under `folder` (stage 0 and conflicted stages alike)."""
+        listing = self.run("ls-files", "--", folder.rstrip("/") + "/")
+        return sorted(set(listing.splitlines()))
+
+    def unmerged_paths(self) -> list[str]:
+        return sorted(set(self.run("diff", "--name-only", "--diff-filter=U").splitlines()))
+
+    def is_tracked(self, path: str) -> bool:
+        return bool(self.run("ls-files", "--", path).strip())
+
+    def move(self, old: str, new: str) -> None:
+        self.run("mv", "--", old, new)
+
+    def stage(self, *paths: str) -> None:
+        self.run("add", "--", *paths)
+
+    def config_value(self, key: str) -> str | None:
+        found = self.attempt("config", "--get", key)  # exit 1: not set
+        return found.decode().strip() if found else None
+
+    def git_path(self, name: str) -> Path:
+        """A path inside the git directory as git resolves it (worktrees and core.hooksPath included)."""
+        path = Path(self.run("rev-parse", "--git-path", name))
+        return path if path.is_absolute() else self.root / path
+
+    def integration(self) -> Integration | None:
+        """The merge or rebase in progress, if any."""
+        git_dir = Path(self.repo.git_dir)
+        merge_head = git_dir / "MERGE_HEAD"
+        if merge_head.is_file():
+            return Integration("merge", other=merge_head.read_text().split()[0], branch="HEAD")
+        for state in ("rebase-merge", "rebase-apply"):
+            folder = git_dir / state
+            if (folder / "onto").is_file() and (folder / "orig-head").is_file():
+                onto = (folder / "onto").read_text().strip()
+                orig_head = (folder / "orig-head").read_text().strip()
+                return Integration("rebase", other=onto, branch=orig_head)
+        return None
+
+    # --- read-only queries for lint (teamigrate/lint/) ---------------------------
+
+    def paths_changed_since(self, commit: str, folder: str) -> list[str]:
+        """Files under `folder` that differ from `commit` in the work tree: committed since, staged, unstaged or untracked."""
+        pathspec = folder.rstrip("/") + "/"
+        # --no-renames: a migration moved by a rebase counts as new on this branch.
+        changed = self.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+        untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
+        return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
 
 
 def head_commit(path: Path) -> str | None:
