@@ -72,6 +72,42 @@ def init(
 # --- team workflow: check, rebase, sync, changes, hooks (gitflow/) -----------
 
 
+@app.command()
+def rebase() -> int:
+    """Move this branch's new migrations after the main branch's and resolve teamigrate.sum."""
+    from teamigrate.gitflow.rebase import rebase_migrations
+
+    return rebase_migrations(config())
+
+
+@app.command()
+def sync(
+    auto: bool = typer.Option(False, "--auto", help="For the post-checkout hook: sync only when auto_sync is true, else say what sync would do."),
+) -> int:
+    """Bring the local database to the checked-out history (after pull, merge, checkout)."""
+    from teamigrate.gitflow.sync import sync_database
+
+    return sync_database(config(), auto=auto)
+
+
+@hooks_app.command("install")
+def hooks_install(
+    force: bool = typer.Option(False, "--force", help="Install into core.hooksPath when it is set."),
+) -> int:
+    """Install the pre-commit, post-merge and post-checkout hooks (an existing hook is kept as .legacy)."""
+    from teamigrate.gitflow.hooks import install_hooks
+
+    return install_hooks(Path.cwd(), force=force)
+
+
+@hooks_app.command("uninstall")
+def hooks_uninstall() -> int:
+    """Remove teamigrate's hooks and restore any .legacy hook."""
+    from teamigrate.gitflow.hooks import uninstall_hooks
+
+    return uninstall_hooks(Path.cwd())
+
+
 # --- lint (lint/) ------------------------------------------------------------
 
 

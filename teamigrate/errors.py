@@ -57,6 +57,13 @@ CODES: dict[str, str] = {
     # --- TM5xx: team workflow and git --------------------------------------
     "TM500": "not inside a git repository (run `git init`, or run the command in your repository)",
     "TM501": "a git command failed (the message is git's; fix what it names)",
+    "TM502": "git config core.hooksPath is set, so git would not run hooks installed in .git/hooks (unset it, or `hooks install --force` to install there)",
+    "TM503": "a hook that is not teamigrate's and its .legacy copy both exist (merge them into one, then install again)",
+    "TM504": "`rebase` cannot tell which migrations are the other side's: no merge or rebase in progress and main_branch names no branch (fetch it, or set main_branch)",
+    "TM505": "`rebase` found conflicts in files other than teamigrate.sum (resolve those by hand first, then run `teamigrate rebase` again)",
+    "TM506": "after `rebase`, the replayed history differs from the schema source (fix the migrations or schema.sql until they agree)",
+    "TM507": "`sync` would roll back a migration that stored no down SQL (run `teamigrate reset` to rebuild the database from this checkout)",
+    "TM508": "`sync` applied everything but the database still differs from the replayed history (inspect the objects named; `teamigrate reset` rebuilds it)",
     # --- TM6xx: lint ---------------------------------------------------------
 }
 
