@@ -13,7 +13,7 @@ import typer
 from teamigrate import output
 from teamigrate.config import Config, load_config
 from teamigrate.database import mask_url
-from teamigrate.errors import TeamigrateError
+from teamigrate.errors import ConfigError, TeamigrateError
 
 app = typer.Typer(
     name="teamigrate",
@@ -35,6 +35,16 @@ class _Globals:
 
 def config() -> Config:
     return load_config(explicit=_Globals.config_path)
+
+
+def config_or_default() -> Config:
+    """The project's config; outside a project, the defaults (for commands that need none)."""
+    try:
+        return config()
+    except ConfigError as err:
+        if err.code != "TM101" or _Globals.config_path is not None:
+            raise
+        return Config(path=Path.cwd() / "teamigrate.yaml")
 
 
 @app.callback()
@@ -64,6 +74,35 @@ def init(
 
 
 # --- schema: diff (schema/) --------------------------------------------------
+
+
+@app.command()
+def diff(
+    from_: str = typer.Option(..., "--from", help="Source schema: empty, database, a postgresql:// URL, schema[:PATH], migrations[:PATH], git:REF[:schema|:migrations]."),
+    to: str = typer.Option(..., "--to", help="Target schema, same forms as --from."),
+    format_: str = typer.Option("sql", "--format", help="sql (default), summary or json."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are changes."),
+    no_verify: bool = typer.Option(False, "--no-verify", help="Skip the proof by replay in the shadow database."),
+    include_grants: bool = typer.Option(False, "--include-grants", help="Compare privileges too."),
+) -> int:
+    """SQL that turns --from into --to, proven by replay in the shadow database."""
+    from teamigrate.schema.compare import compare_sources
+    from teamigrate.schema.summary import plan_to_json, render_summary
+
+    if format_ not in ("sql", "summary", "json"):
+        raise typer.BadParameter("--format must be sql, summary or json")
+    plan = compare_sources(config_or_default(), from_, to, verify=not no_verify, include_grants=include_grants)
+    if format_ == "json":
+        output.json_document(plan_to_json(plan))
+    elif format_ == "summary":
+        output.raw(render_summary(plan) if not plan.is_empty else "")
+        if plan.is_empty:
+            output.note("no changes")
+    else:
+        output.raw(plan.to_sql())
+        if plan.is_empty:
+            output.note("-- no changes")
+    return 2 if exit_code and not plan.is_empty else 0
 
 
 # --- developer workflow: new, dev, push, reset, seed, rollback, squash --------
@@ -109,6 +148,18 @@ def hooks_uninstall() -> int:
 
 
 # --- lint (lint/) ------------------------------------------------------------
+
+
+@app.command()
+def lint(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Migration files or folders (default: the migrations new on this branch)."),
+    all_migrations: bool = typer.Option(False, "--all", help="Lint every migration."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as a JSON list."),
+) -> int:
+    """Dangerous-operation rules (squawk's and teamigrate's) on migration SQL; exit 1 on error-level findings."""
+    from teamigrate.lint.command import lint_command
+
+    return lint_command(paths or [], all_migrations=all_migrations, as_json=as_json, config_path=_Globals.config_path)
 
 
 # --- the embedded server ---------------------------------------------------

@@ -53,6 +53,14 @@ CODES: dict[str, str] = {
     "TM221": "the history table exists but is not teamigrate's (set another history_table in teamigrate.yaml)",
     "TM222": "a migration has no down.sql, so it cannot be rolled back (write its down.sql)",
     # --- TM3xx: schema engine ----------------------------------------------
+    # schema sources, `diff` and the proof by replay (lead)
+    "TM301": "a schema source (--from/--to) is not one teamigrate knows (see `teamigrate diff --help`)",
+    "TM302": "a schema file or folder is missing or not UTF-8 (fix `schema:` or the file)",
+    "TM303": "a schema file has SQL PostgreSQL rejects (fix the file and line named)",
+    "TM304": "a git ref names no commit (check the branch, tag or commit)",
+    "TM305": "pg_dump could not copy a live database into the shadow (check it is reachable)",
+    "TM310": "SQL teamigrate generated failed in the shadow (a bug: write the change by hand with `new --empty`, report it)",
+    "TM311": "SQL teamigrate generated did not reach the target schema (a bug: write the change by hand, report it)",
     # --- TM4xx: developer workflow -----------------------------------------
     # --- TM5xx: team workflow and git --------------------------------------
     "TM500": "not inside a git repository (run `git init`, or run the command in your repository)",
@@ -65,6 +73,12 @@ CODES: dict[str, str] = {
     "TM507": "`sync` would roll back a migration that stored no down SQL (run `teamigrate reset` to rebuild the database from this checkout)",
     "TM508": "`sync` applied everything but the database still differs from the replayed history (inspect the objects named; `teamigrate reset` rebuilds it)",
     # --- TM6xx: lint ---------------------------------------------------------
+    "TM601": "the squawk linter is not installed or TEAMIGRATE_SQUAWK names no file (pip install squawk-cli)",
+    "TM602": "squawk could not run, crashed or timed out (reinstall it: pip install --force-reinstall squawk-cli)",
+    "TM603": "squawk printed something other than its JSON report (install a squawk-cli that supports --reporter json)",
+    "TM604": "a path given to `lint` does not exist or is not a readable .sql file or migration folder (pass migration files or folders)",
+    "TM605": "lint found error-level findings (fix them, or allow a reviewed exception with `-- teamigrate: allow <rule>`)",
+    "TM606": "lint.disable or lint.levels names a rule that does not exist (fix the spelling; the message names the rule)",
 }
 
 
