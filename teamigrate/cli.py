@@ -162,6 +162,18 @@ def lint(
     return lint_command(paths or [], all_migrations=all_migrations, as_json=as_json, config_path=_Globals.config_path)
 
 
+@app.command()
+def lint(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Migration files or folders (default: the migrations new on this branch)."),
+    all_migrations: bool = typer.Option(False, "--all", help="Lint every migration."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as a JSON list."),
+) -> int:
+    """Dangerous-operation rules (squawk's and teamigrate's) on migration SQL; exit 1 on error-level findings."""
+    from teamigrate.lint.command import lint_command
+
+    return lint_command(paths or [], all_migrations=all_migrations, as_json=as_json, config_path=_Globals.config_path)
+
+
 # --- the embedded server ---------------------------------------------------
 
 

@@ -79,6 +79,12 @@ CODES: dict[str, str] = {
     "TM604": "a path given to `lint` does not exist or is not a readable .sql file or migration folder (pass migration files or folders)",
     "TM605": "lint found error-level findings (fix them, or allow a reviewed exception with `-- teamigrate: allow <rule>`)",
     "TM606": "lint.disable or lint.levels names a rule that does not exist (fix the spelling; the message names the rule)",
+    "TM601": "the squawk linter is not installed or TEAMIGRATE_SQUAWK names no file (pip install squawk-cli)",
+    "TM602": "squawk could not run, crashed or timed out (reinstall it: pip install --force-reinstall squawk-cli)",
+    "TM603": "squawk printed something other than its JSON report (install a squawk-cli that supports --reporter json)",
+    "TM604": "a path given to `lint` does not exist or is not a readable .sql file or migration folder (pass migration files or folders)",
+    "TM605": "lint found error-level findings (fix them, or allow a reviewed exception with `-- teamigrate: allow <rule>`)",
+    "TM606": "lint.disable or lint.levels names a rule that does not exist (fix the spelling; the message names the rule)",
 }
 
 

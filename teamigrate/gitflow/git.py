@@ -163,6 +163,17 @@ class GitRepository:
         return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
 
 
+    # --- read-only queries for lint (teamigrate/lint/) ---------------------------
+
+    def paths_changed_since(self, commit: str, folder: str) -> list[str]:
+        """Files under `folder` that differ from `commit` in the work tree: committed since, staged, unstaged or untracked."""
+        pathspec = folder.rstrip("/") + "/"
+        # --no-renames: a migration moved by a rebase counts as new on this branch.
+        changed = self.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+        untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
+        return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
+
+
 def head_commit(path: Path) -> str | None:
     """The checked-out commit of the repository holding `path`; None outside git or before the first commit."""
     repository = GitRepository.find(path)

@@ -1,0 +1,72 @@
+"""Lint migrations: squawk's findings and teamigrate's own, filtered by the project's lint settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from teamigrate.config import Config, LintConfig
+from teamigrate.history.migrations import Migration
+from teamigrate.lint.diagnostics import Diagnostic
+from teamigrate.lint.policy import RulePolicy, allowed_rules
+from teamigrate.lint.rules import check_target
+from teamigrate.lint.selection import targets_for_paths
+from teamigrate.lint.squawk import SquawkRun, run_squawk
+from teamigrate.lint.target import LintTarget, target_for_migration
+
+
+def lint_migrations(config: Config, migrations_or_paths: Iterable[Migration | Path]) -> list[Diagnostic]:
+    """For `check`, `new` and `dev`: lint these migrations (models or files/folders) with the project's settings."""
+    targets: list[LintTarget] = []
+    paths: list[Path] = []
+    for item in migrations_or_paths:
+        if isinstance(item, Migration):
+            targets.append(target_for_migration(config.migrations, item))
+        else:
+            paths.append(item)
+    targets.extend(targets_for_paths(paths))
+    return lint_targets(targets, config.lint, config.root)
+
+
+def lint_targets(targets: Sequence[LintTarget], settings: LintConfig = LintConfig(), cwd: Path | None = None) -> list[Diagnostic]:
+    policy = RulePolicy.from_config(settings)
+    with tempfile.TemporaryDirectory(prefix="teamigrate-lint-") as scratch:
+        on_disk = _files_for_squawk(targets, Path(scratch))
+        runs = [
+            SquawkRun(tuple(on_disk[t.path] for t in targets if t.transactional), in_transaction=True),
+            SquawkRun(tuple(on_disk[t.path] for t in targets if not t.transactional), in_transaction=False),
+        ]
+        found = run_squawk(runs, cwd or Path.cwd(), exclude=policy.squawk_exclude(), include=policy.squawk_include())
+    back = {file: path for path, file in on_disk.items()}
+    by_path: dict[Path, list[Diagnostic]] = {t.path: [] for t in targets}
+    for diagnostic in found:
+        path = back.get(diagnostic.path, diagnostic.path)
+        by_path.setdefault(path, []).append(dataclasses.replace(diagnostic, path=path))
+    diagnostics: list[Diagnostic] = []
+    for target in targets:
+        findings = by_path.get(target.path, []) + check_target(target)
+        diagnostics.extend(policy.apply(findings, allowed_rules(target.sql)))
+    return sorted(set(diagnostics))
+
+
+def _files_for_squawk(targets: Sequence[LintTarget], scratch: Path) -> dict[Path, Path]:
+    """The file squawk reads for each target: the target's own file, or a copy when the text is not on disk as linted."""
+    files: dict[Path, Path] = {}
+    for index, target in enumerate(targets):
+        if _on_disk(target):
+            files[target.path] = target.path
+        else:
+            copy = scratch / str(index) / target.path.name
+            copy.parent.mkdir()
+            copy.write_text(target.sql, encoding="utf-8")
+            files[target.path] = copy
+    return files
+
+
+def _on_disk(target: LintTarget) -> bool:
+    try:
+        return target.path.read_text(encoding="utf-8") == target.sql
+    except (OSError, UnicodeDecodeError):
+        return False
