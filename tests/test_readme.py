@@ -46,7 +46,8 @@ def test_the_main_command_works_in_a_fresh_venv_without_postgresql(tmp_path: Pat
     # Only what a fresh machine has: python, git, a shell and coreutils; no psql, no pg_ctl.
     tools = tmp_path / "bin"
     tools.mkdir()
-    for name in ("python3", "git", "sh", "bash", "mkdir", "unshare", "env", "uname", "cat", "rm", "ln", "id"):
+    (tools / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    for name in ("git", "sh", "bash", "mkdir", "unshare", "env", "uname", "cat", "rm", "ln", "id"):
         found = shutil.which(name)
         if found:
             (tools / name).symlink_to(found)
