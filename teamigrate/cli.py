@@ -73,6 +73,44 @@ def init(
 # --- history: deploy, status, resolve, hash (history/) ----------------------
 
 
+@app.command()
+def deploy() -> int:
+    """Apply pending migrations: one advisory lock, one transaction each, history recorded."""
+    from teamigrate.history.deploy import deploy as deploy_pending
+
+    return deploy_pending(config())
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object (for scripts).")) -> int:
+    """Every migration: applied, pending, failed, modified, or missing from this checkout."""
+    from teamigrate.history.status import status as show_status
+
+    return show_status(config(), as_json=as_json)
+
+
+@app.command()
+def resolve(
+    applied: Optional[str] = typer.Option(None, "--applied", metavar="ID", help="Record ID as applied without running it (baseline, hotfix)."),
+    rolled_back: Optional[str] = typer.Option(None, "--rolled-back", metavar="ID", help="Record failed ID as rolled back, so deploy retries it."),
+) -> int:
+    """Record a migration as applied or rolled back without running SQL."""
+    from teamigrate.history.resolve import resolve as record_resolution
+
+    return record_resolution(config(), applied=applied, rolled_back=rolled_back)
+
+
+@app.command("hash")
+def hash_() -> None:
+    """Rewrite migrations/teamigrate.sum after an intended edit."""
+    from teamigrate.history.checkout import migration_directory
+    from teamigrate.history.sumfile import write_sum_file
+
+    directory = migration_directory(config())
+    written = write_sum_file(directory)
+    output.line(f"wrote {directory.label}/{directory.sum_path.name} ({len(written.lines)} migrations)")
+
+
 # --- schema: diff (schema/) --------------------------------------------------
 
 
@@ -148,18 +186,6 @@ def hooks_uninstall() -> int:
 
 
 # --- lint (lint/) ------------------------------------------------------------
-
-
-@app.command()
-def lint(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Migration files or folders (default: the migrations new on this branch)."),
-    all_migrations: bool = typer.Option(False, "--all", help="Lint every migration."),
-    as_json: bool = typer.Option(False, "--json", help="Print the findings as a JSON list."),
-) -> int:
-    """Dangerous-operation rules (squawk's and teamigrate's) on migration SQL; exit 1 on error-level findings."""
-    from teamigrate.lint.command import lint_command
-
-    return lint_command(paths or [], all_migrations=all_migrations, as_json=as_json, config_path=_Globals.config_path)
 
 
 @app.command()

@@ -1,0 +1,209 @@
+"""Running migration SQL against a database: statement by statement, errors that name the file and line.
+
+Public API:
+
+- `split_statements(sql) -> tuple[Statement, ...]` (sqlparse; cached per text).
+- `check_executable(migration)`: refuses COPY FROM stdin, psql meta-commands,
+  and (in transactional migrations) BEGIN/COMMIT/ROLLBACK.
+- `execute_migration_sql(conn, migration)`: transactional migrations in one
+  transaction, no-transaction ones statement by statement in autocommit.
+- `apply_migration(conn, table, migration, git_commit=None)`: run it and record
+  its history row, in the same transaction when it is transactional.
+- `rollback_migration(conn, table, migration_id, down_sql, git_commit=None)`.
+- `replay(url, migrations, progress=None)`: into a scratch database, no history.
+- `MigrationFailed`: the error (TM211) with `.migration_id`, `.line`,
+  `.pg_message`, `.sqlstate`.
+
+Every statement is sent on its own (sqlparse splits the file, keeping every
+character) so a failure names the statement's line even when PostgreSQL gives
+no error position, which it does not for errors such as "already exists".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import psycopg
+from sqlparse import tokens as T
+from sqlparse.engine import FilterStack
+
+from teamigrate.database import connect, mask_url
+from teamigrate.errors import DatabaseError, MigrationError
+from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
+from teamigrate.history.table import HistoryTable, now
+
+RESOLVE_HINT = "fix the SQL at that line, then run `teamigrate resolve --rolled-back {id}` and deploy again"
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "ROLLBACK"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str  # exactly as in the file, with its leading comments
+    offset: int  # where `text` starts in the file
+    line: int  # 1-based line of its first keyword
+    keywords: tuple[str, ...]  # its keywords and names, upper-cased, outside strings and comments
+    meta_command_line: int | None  # a psql backslash command inside it, if any
+
+
+class MigrationFailed(MigrationError):
+    """PostgreSQL refused a statement of a migration (TM211)."""
+
+    def __init__(self, migration_id: str, file: str, line: int, pg_message: str, sqlstate: str | None, hint: str) -> None:
+        super().__init__("TM211", f"migration {migration_id} failed at {file} line {line}: {pg_message}", hint, migration_id=migration_id)
+        self.file = file
+        self.line = line
+        self.pg_message = pg_message
+        self.sqlstate = sqlstate
+
+
+@lru_cache(maxsize=512)
+def split_statements(sql: str) -> tuple[Statement, ...]:
+    statements = []
+    offset = 0
+    for parsed in FilterStack().run(sql):
+        text = str(parsed)
+        start = offset
+        offset += len(text)
+        code_start: int | None = None
+        keywords: list[str] = []
+        meta_line: int | None = None
+        position = start
+        for token in parsed.flatten():
+            ttype, value = token.ttype, token.value
+            is_code = not (ttype in T.Whitespace or ttype in T.Comment or ttype in T.Newline)
+            if is_code and code_start is None:
+                code_start = position
+            if value.startswith("\\") and not (ttype in T.String or ttype in T.Literal or ttype in T.Comment) and meta_line is None:
+                meta_line = sql.count("\n", 0, position) + 1
+            if ttype in T.Keyword or ttype in T.Name or ttype in T.Keyword.DML or ttype in T.Keyword.DDL:
+                keywords.append(value.upper())
+            position += len(value)
+        if code_start is None:
+            continue  # only whitespace and comments
+        statements.append(Statement(text, start, sql.count("\n", 0, code_start) + 1, tuple(keywords), meta_line))
+    return tuple(statements)
+
+
+def _unexecutable(migration_id: str, where: str, line: int, what: str, code: str = "TM212", hint: str | None = None) -> MigrationError:
+    return MigrationError(
+        code,
+        f"{where} line {line}: {what}",
+        hint or "teamigrate sends SQL to PostgreSQL; psql's \\ commands and COPY FROM stdin data are not SQL: use INSERT … VALUES, or run that part with psql",
+        migration_id=migration_id,
+    )
+
+
+def check_executable(migration: Migration, sql: str | None = None, file: str = MIGRATION_FILE) -> tuple[Statement, ...]:
+    """The statements of the migration, after refusing what teamigrate cannot run correctly."""
+    text = migration.sql if sql is None else sql
+    where = f"{migration.id}/{file}"
+    transactional = Migration(migration.id, text).transactional
+    statements = split_statements(text)
+    for statement in statements:
+        if statement.meta_command_line is not None:
+            raise _unexecutable(migration.id, where, statement.meta_command_line, "a psql meta-command (\\…) is not SQL")
+        words = statement.keywords
+        if words[:1] == ("COPY",) and any(words[i : i + 2] in (("FROM", "STDIN"), ("TO", "STDOUT")) for i in range(len(words))):
+            raise _unexecutable(migration.id, where, statement.line, "COPY … FROM stdin / TO stdout needs psql's data stream")
+        if transactional and words[:1] and words[0] in _TRANSACTION_CONTROL and words[:2] != ("ROLLBACK", "TO") and (words[0] != "START" or words[1:2] == ("TRANSACTION",)):
+            raise _unexecutable(
+                migration.id, where, statement.line, f"{words[0]} controls the transaction, but teamigrate runs this migration in one transaction of its own",
+                code="TM213",
+                hint="remove BEGIN/COMMIT from the file, or make its first line `-- teamigrate: no-transaction`",
+            )
+    return statements
+
+
+def _line_of_error(sql: str, statement: Statement, exc: psycopg.Error) -> int:
+    position = getattr(exc.diag, "statement_position", None)
+    if position and str(position).isdigit():
+        return sql.count("\n", 0, statement.offset + int(position) - 1) + 1
+    return statement.line
+
+
+def _pg_message(exc: psycopg.Error) -> str:
+    primary = exc.diag.message_primary or str(exc).strip().splitlines()[0]
+    detail = exc.diag.message_detail
+    return mask_url(f"{primary} ({detail})" if detail else primary)
+
+
+def _run_statements(conn: psycopg.Connection, migration: Migration, sql: str, file: str, hint: str) -> None:
+    for statement in check_executable(migration, sql, file):
+        try:
+            conn.execute(statement.text)
+        except psycopg.OperationalError as exc:
+            if conn.broken or conn.closed:
+                raise DatabaseError("TM118", f"lost the connection while running {migration.id}/{file}: {mask_url(str(exc).strip())}", "check the server, then `teamigrate status` and deploy again") from None
+            raise _failure(migration.id, file, sql, statement, exc, hint) from None
+        except psycopg.Error as exc:
+            raise _failure(migration.id, file, sql, statement, exc, hint) from None
+
+
+def _failure(migration_id: str, file: str, sql: str, statement: Statement, exc: psycopg.Error, hint: str) -> MigrationFailed:
+    return MigrationFailed(migration_id, f"{migration_id}/{file}", _line_of_error(sql, statement, exc), _pg_message(exc), exc.sqlstate, hint.format(id=migration_id))
+
+
+def execute_migration_sql(conn: psycopg.Connection, migration: Migration, hint: str = RESOLVE_HINT) -> None:
+    """Run migration.sql: in one transaction (a savepoint if the caller holds one), or statement by statement."""
+    _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint)
+
+
+def _execute(conn: psycopg.Connection, migration: Migration, sql: str, file: str, transactional: bool, hint: str) -> None:
+    if transactional:
+        with conn.transaction():
+            _run_statements(conn, migration, sql, file, hint)
+    else:
+        _run_statements(conn, migration, sql, file, hint)
+
+
+def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None) -> float:
+    """Run the migration and record it; a failure is recorded as 'failed' (after the rollback) and raised. Returns seconds."""
+    table.ensure()
+    check_executable(migration)
+    started_at = now()
+    clock = time.monotonic()
+    try:
+        if migration.transactional:
+            with conn.transaction():
+                _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
+                table.record_applied(migration, started_at, git_commit)
+        else:
+            # The 'started' row is committed first, so a crash halfway leaves a trace for deploy to refuse on.
+            table.record_started(migration, started_at, git_commit)
+            _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
+            table.record_applied(migration, started_at, git_commit)
+    except MigrationFailed as failure:
+        table.record_failed(migration, started_at, git_commit, failure.pg_message, failure.line)
+        raise
+    return time.monotonic() - clock
+
+
+def rollback_migration(conn: psycopg.Connection, table: HistoryTable, migration_id: str, down_sql: str | None) -> float:
+    """Run a down.sql and mark the migration rolled back (together, when the down.sql is transactional). Returns seconds."""
+    if down_sql is None or not down_sql.strip():
+        raise MigrationError("TM222", f"migration {migration_id} has no down.sql, so it cannot be rolled back", f"write {migration_id}/{DOWN_FILE}, or roll back by hand and `teamigrate resolve`", migration_id=migration_id)
+    down = Migration(migration_id, down_sql)
+    hint = "fix the down.sql at that line and run the rollback again (nothing of it was kept)" if down.transactional else "fix the down.sql; the statements before that line ran"
+    clock = time.monotonic()
+    table.ensure()
+    if down.transactional:
+        with conn.transaction():
+            _run_statements(conn, down, down_sql, DOWN_FILE, hint)
+            table.mark_rolled_back(migration_id)
+    else:
+        _run_statements(conn, down, down_sql, DOWN_FILE, hint)
+        table.mark_rolled_back(migration_id)
+    return time.monotonic() - clock
+
+
+def replay(url: str, migrations: Sequence[Migration], progress: Callable[[Migration], None] | None = None) -> None:
+    """Run every migration into the database at `url` (a scratch database), recording no history."""
+    hint = "fix that migration's SQL; it does not replay from an empty database"
+    with connect(url) as conn:
+        for migration in migrations:
+            _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint)
+            if progress is not None:
+                progress(migration)

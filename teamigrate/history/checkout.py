@@ -1,0 +1,63 @@
+"""The project's side of the history: its migrations folder as checked out, and its target database.
+
+Public API: `migration_directory(config)`, `checked_out_migrations(config,
+verify_sum=True)`, `open_target(config)` (a context manager yielding a
+`Target`: url, autocommit connection, HistoryTable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+
+from teamigrate.config import Config
+from teamigrate.database import connect
+from teamigrate.history.migrations import Migration, MigrationDirectory
+from teamigrate.history.sumfile import verify
+from teamigrate.history.table import HistoryTable
+
+
+def migration_directory(config: Config) -> MigrationDirectory:
+    try:
+        label = str(config.migrations.relative_to(config.root))
+    except ValueError:
+        label = str(config.migrations)
+    return MigrationDirectory(config.migrations, label)
+
+
+def checked_out_migrations(config: Config, verify_sum: bool = True) -> tuple[Migration, ...]:
+    directory = migration_directory(config)
+    migrations = directory.migrations()
+    if verify_sum:
+        verify(migrations, directory.read_sum_text(), f"{directory.label}/{directory.sum_path.name}")
+    return migrations
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    conn: psycopg.Connection
+    table: HistoryTable
+
+
+@contextmanager
+def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
+    """The developer's or deployment's database: `url`, else database_url, else the project's embedded database."""
+    if url is None:
+        from teamigrate.shadow import development_database_url
+
+        url = development_database_url(config)
+    conn = connect(url)
+    try:
+        try:
+            # A client killed mid-statement (SIGKILL, lost CI runner) otherwise leaves its
+            # backend running the statement, and holding the history lock, until the statement ends.
+            conn.execute("SET client_connection_check_interval = '1s'")
+        except psycopg.Error:
+            pass  # PostgreSQL before 14
+        yield Target(url, conn, HistoryTable(conn, config.history_table))
+    finally:
+        conn.close()

@@ -1,0 +1,199 @@
+"""The history table in the target database: what was applied, when, by whom, and how it ended.
+
+Public API: `HistoryTable(conn, qualified_name)` with `exists()`, `ensure()`,
+`rows()`, `row(id)`, `locked()` (the advisory lock every writer of the history
+holds), `record_started`, `record_applied`, `record_failed`, `mark_rolled_back`,
+`rename`, `delete`; `HistoryRow` (one row, frozen).
+
+There is one row per migration id; a retry (after `resolve --rolled-back` or a
+rollback) updates it. States: 'applied', 'failed', 'rolled_back', and 'started'
+(a no-transaction migration that has begun and not finished: a crash leaves it).
+`conn` must be in autocommit mode; writers that must commit together with a
+migration's SQL call the record_* methods inside `conn.transaction()`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from teamigrate.errors import DatabaseError
+from teamigrate.history.migrations import Migration
+
+STATES = ("applied", "failed", "rolled_back", "started")
+_COLUMNS = (
+    "id", "checksum", "state", "started_at", "finished_at", "duration_ms", "applied_by",
+    "os_user", "git_commit", "error", "error_line", "down_sql", "replaces",
+)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: str
+    checksum: str
+    state: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    applied_by: str
+    os_user: str | None
+    git_commit: str | None
+    error: str | None
+    error_line: int | None
+    down_sql: str | None
+    replaces: tuple[str, ...]
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _lock_key(label: str) -> int:
+    # A signed 64-bit key per history table, so two projects sharing a database
+    # with different history tables do not wait for each other.
+    return int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big", signed=True)
+
+
+class HistoryTable:
+    def __init__(self, conn: psycopg.Connection, qualified_name: str) -> None:
+        self.conn = conn
+        self.qualified_name = qualified_name
+        schema, _, table = qualified_name.rpartition(".")
+        self.schema = schema or "public"
+        self.table = table
+        self._ident = sql.Identifier(self.schema, self.table)
+        self._ensured = False
+
+    def exists(self) -> bool:
+        found = self.conn.execute(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            (self.schema, self.table),
+        ).fetchone()
+        return found is not None
+
+    def ensure(self) -> None:
+        """Create the table on first use; concurrent first uses wait for each other instead of colliding."""
+        if self._ensured:
+            return
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("teamigrate create " + self.qualified_name),))
+            if not self.exists():
+                script = resources.files("teamigrate.history").joinpath("sql/create_history_table.sql").read_text(encoding="utf-8")
+                self.conn.execute(sql.SQL(script).format(schema=sql.Identifier(self.schema), table=sql.Identifier(self.table)))
+            else:
+                self._check_columns()
+        self._ensured = True
+
+    def _check_columns(self) -> None:
+        present = {
+            name for (name,) in self.conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (self._regclass_text(),),
+            )
+        }
+        missing = [column for column in _COLUMNS if column not in present]
+        if missing:
+            raise DatabaseError(
+                "TM221",
+                f"{self.qualified_name} exists but is not a teamigrate history table (no column {', '.join(missing)})",
+                "set history_table in teamigrate.yaml to another name, e.g. public.teamigrate_history",
+            )
+
+    def _regclass_text(self) -> str:
+        return self._ident.as_string(self.conn)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the session advisory lock that serialises everything that writes this history.
+
+        A waiting process blocks until the holder ends; a holder that dies loses
+        the lock with its connection (the deploy connection sets
+        client_connection_check_interval so that happens within a second).
+        """
+        key = _lock_key("teamigrate history " + self.qualified_name)
+        self.conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            if not self.conn.closed and not self.conn.broken:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    def rows(self) -> tuple[HistoryRow, ...]:
+        """Every row in id order; none when the table does not exist yet (reading never creates it)."""
+        if not self._ensured and not self.exists():
+            return ()
+        query = sql.SQL("SELECT {columns} FROM {table} ORDER BY id").format(
+            columns=sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), table=self._ident
+        )
+        with self.conn.cursor(row_factory=dict_row) as cursor:
+            return tuple(HistoryRow(**{**row, "replaces": tuple(row["replaces"] or ())}) for row in cursor.execute(query))
+
+    def row(self, migration_id: str) -> HistoryRow | None:
+        return next((row for row in self.rows() if row.id == migration_id), None)
+
+    def _upsert(
+        self,
+        migration: Migration,
+        state: str,
+        started_at: datetime,
+        finished_at: datetime | None,
+        git_commit: str | None,
+        error: str | None = None,
+        error_line: int | None = None,
+    ) -> None:
+        self.ensure()
+        duration = int((finished_at - started_at).total_seconds() * 1000) if finished_at else None
+        values = {
+            "id": migration.id, "checksum": migration.checksum, "state": state, "started_at": started_at,
+            "finished_at": finished_at, "duration_ms": duration, "os_user": _os_user(), "git_commit": git_commit,
+            "error": error, "error_line": error_line, "down_sql": migration.down_sql, "replaces": list(migration.replaces),
+        }
+        query = sql.SQL(
+            "INSERT INTO {table} ({columns}, applied_by) VALUES ({values}, current_user) "
+            "ON CONFLICT (id) DO UPDATE SET ({columns}, applied_by) = ({excluded}, current_user)"
+        ).format(
+            table=self._ident,
+            columns=sql.SQL(", ").join(map(sql.Identifier, values)),
+            values=sql.SQL(", ").join(map(sql.Placeholder, values)),
+            excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in values),
+        )
+        self.conn.execute(query, values)
+
+    def record_started(self, migration: Migration, started_at: datetime, git_commit: str | None) -> None:
+        self._upsert(migration, "started", started_at, None, git_commit)
+
+    def record_applied(self, migration: Migration, started_at: datetime, git_commit: str | None, finished_at: datetime | None = None) -> None:
+        self._upsert(migration, "applied", started_at, finished_at or now(), git_commit)
+
+    def record_failed(self, migration: Migration, started_at: datetime, git_commit: str | None, error: str, error_line: int | None) -> None:
+        self._upsert(migration, "failed", started_at, now(), git_commit, error, error_line)
+
+    def mark_rolled_back(self, migration_id: str) -> None:
+        self._update("UPDATE {table} SET state = 'rolled_back', finished_at = %(now)s WHERE id = %(id)s", migration_id)
+
+    def rename(self, old_id: str, new_id: str) -> None:
+        """A migration moved by `rebase`: same SQL, new id; its row follows it."""
+        self._update("UPDATE {table} SET id = %(new)s WHERE id = %(id)s", old_id, new=new_id)
+
+    def delete(self, migration_id: str) -> None:
+        self._update("DELETE FROM {table} WHERE id = %(id)s", migration_id)
+
+    def _update(self, template: str, migration_id: str, **extra: object) -> None:
+        self.ensure()
+        self.conn.execute(sql.SQL(template).format(table=self._ident), {"id": migration_id, "now": now(), **extra})
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
