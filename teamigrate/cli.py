@@ -150,6 +150,28 @@ def diff(
 
 
 @app.command()
+def check(
+    staged: bool = typer.Option(False, "--staged", help="Check what is being committed (the index), not the work tree."),
+    drift: bool = typer.Option(False, "--drift", help="Also compare your database with the replayed history."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check even when nothing changed since the last success."),
+) -> int:
+    """The pre-commit gate: sum file, edited or misordered migrations, replay, schema, lint, drift."""
+    from teamigrate.gitflow.check import report_json, run_check
+
+    report = run_check(config(), staged=staged, drift=drift, use_cache=not no_cache)
+    if as_json:
+        output.raw(report_json(report) + "\n")
+    else:
+        for finding in report.findings:
+            output.error(TeamigrateError(finding.code, finding.message, finding.hint))
+        if report.ok:
+            suffix = " (unchanged since the last successful check)" if report.cached else ""
+            output.line(f"check passed: {report.migrations} migrations{suffix}")
+    return 0 if report.ok else 1
+
+
+@app.command()
 def rebase() -> int:
     """Move this branch's new migrations after the main branch's and resolve teamigrate.sum."""
     from teamigrate.gitflow.rebase import rebase_migrations

@@ -162,16 +162,36 @@ class GitRepository:
         untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
         return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
 
+    # --- bulk reads for check and schema sources (lead) -------------------------
 
-    # --- read-only queries for lint (teamigrate/lint/) ---------------------------
+    def read_folder(self, ref: str, folder: str) -> dict[str, bytes]:
+        """Every file below `folder` at `ref` ("" = the index), keyed by path relative to `folder`.
 
-    def paths_changed_since(self, commit: str, folder: str) -> list[str]:
-        """Files under `folder` that differ from `commit` in the work tree: committed since, staged, unstaged or untracked."""
-        pathspec = folder.rstrip("/") + "/"
-        # --no-renames: a migration moved by a rebase counts as new on this branch.
-        changed = self.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
-        untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
-        return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
+        One `ls-tree`/`ls-files` and one `cat-file --batch`, however many files:
+        a history of hundreds of migrations is read in two processes.
+        """
+        prefix = folder.rstrip("/") + "/"
+        if ref == "":
+            listing = self.run("ls-files", "-s", "-z", "--", prefix, keep_index=True)
+            entries = [(line.split()[1], line.split("\t", 1)[1]) for line in listing.split("\0") if line and line.split()[2] == "0"]
+        else:
+            listing = self.run("ls-tree", "-r", "-z", ref, "--", prefix)
+            entries = [(line.split()[2], line.split("\t", 1)[1]) for line in listing.split("\0") if line and line.split()[1] == "blob"]
+        if not entries:
+            return {}
+        env = clean_environment()
+        batch = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, env=env, capture_output=True,
+                               input="".join(f"{sha}\n" for sha, _ in entries).encode())
+        if batch.returncode != 0:
+            raise TeamigrateError("TM501", f"git cat-file: {batch.stderr.decode(errors='replace').strip()}", "check the repository with `git fsck`")
+        files: dict[str, bytes] = {}
+        data, offset = batch.stdout, 0
+        for _, path in entries:
+            header_end = data.index(b"\n", offset)
+            size = int(data[offset:header_end].split()[2])
+            files[path[len(prefix):]] = data[header_end + 1 : header_end + 1 + size]
+            offset = header_end + 1 + size + 1
+        return files
 
 
 def head_commit(path: Path) -> str | None:

@@ -1,0 +1,276 @@
+"""`check`, the gate before a commit lands: every finding with a stable code and a hint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from teamigrate import __version__
+from teamigrate.config import Config
+from teamigrate.errors import MigrationError, TeamigrateError
+from teamigrate.gitflow.git import GitRepository
+from teamigrate.history.migrations import Migration, MigrationDirectory, migrations_from_files
+from teamigrate.history.sumfile import verify
+
+if TYPE_CHECKING:
+    from teamigrate.schema.diff import Plan
+
+STATE_FOLDER = ".teamigrate"
+STAMP_FILE = "check.ok"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    hint: str
+    migration: str | None = None
+
+    @classmethod
+    def from_error(cls, err: TeamigrateError) -> Finding:
+        return cls(err.code, err.message, err.hint, getattr(err, "migration_id", None))
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    findings: tuple[Finding, ...]
+    migrations: int
+    cached: bool  # answered from the stamp of an earlier success, without a database
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "cached": self.cached, "migrations": self.migrations,
+                "findings": [asdict(finding) for finding in self.findings]}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What is being checked: the work tree, or the index (`--staged`)."""
+
+    migrations_files: dict[str, bytes]  # relative to the migrations folder
+    schema_files: dict[str, bytes]  # relative to the schema path's parent
+    config_text: bytes
+
+    def fingerprint(self, *extra: str) -> str:
+        digest = hashlib.sha256(__version__.encode())
+        for group in (self.migrations_files, self.schema_files):
+            for path in sorted(group):
+                digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(group[path]).digest())
+        digest.update(self.config_text)
+        for item in extra:
+            digest.update(b"\0" + item.encode())
+        return digest.hexdigest()
+
+
+def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_cache: bool = True) -> CheckReport:
+    repository = GitRepository.find(config.root)
+    if staged and repository is None:
+        raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
+    inputs = _read_inputs(config, repository, staged)
+    main_commit = repository.resolve(config.main_branch) if repository else None
+    head = repository.head_commit() if repository else None
+    fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
+    stamp = config.root / STATE_FOLDER / STAMP_FILE
+    if use_cache and not drift and _read(stamp) == fingerprint:
+        return CheckReport((), len(_migration_ids(inputs)), cached=True)
+
+    findings: list[Finding] = []
+    try:
+        migrations = list(migrations_from_files(inputs.migrations_files, where=_label(config.migrations, config)))
+    except MigrationError as err:
+        return CheckReport((Finding.from_error(err),), 0, cached=False)
+    if not config.migrations.is_dir() and not staged:
+        return CheckReport((Finding("TM200", f"{_label(config.migrations, config)} does not exist", "run `teamigrate init`"),), 0, False)
+
+    sum_text = inputs.migrations_files.get("teamigrate.sum")
+    try:
+        verify(migrations, sum_text.decode("utf-8", "replace") if sum_text is not None else None,
+               f"{_label(config.migrations, config)}/teamigrate.sum")
+    except MigrationError as err:
+        findings.append(Finding.from_error(err))
+
+    new_on_branch: list[Migration] = migrations
+    if repository is not None and main_commit is not None:
+        relative = repository.relative(config.migrations)
+        main_files = repository.read_folder(config.main_branch, relative)
+        findings.extend(_edited_findings(migrations, main_files, config.main_branch, "is on"))
+        if head is not None and head != main_commit:
+            head_files = repository.read_folder("HEAD", relative)
+            findings.extend(_edited_findings(migrations, head_files, "HEAD", "was committed in", exclude=set(_folders(main_files))))
+        main_ids = sorted(_folders(main_files))
+        new_on_branch = [m for m in migrations if m.id not in main_ids]
+        findings.extend(_order_findings(new_on_branch, main_ids, config.main_branch))
+        missing = sorted(set(main_ids) - {m.id for m in migrations} - {old for m in migrations for old in m.replaces})
+        for migration_id in missing:
+            findings.append(Finding("TM522", f"migration {migration_id} is on {config.main_branch} but not here", f"restore it: git checkout {config.main_branch} -- {relative}/{migration_id}", migration_id))
+
+    findings.extend(_lint_findings(config, new_on_branch))
+    if not any(f.code in ("TM209",) for f in findings):
+        findings.extend(_replay_findings(config, migrations, inputs, staged, drift))
+
+    report = CheckReport(tuple(findings), len(migrations), cached=False)
+    if report.ok and not drift:
+        _write_stamp(stamp, fingerprint)
+    return report
+
+
+def _read_inputs(config: Config, repository: GitRepository | None, staged: bool) -> Inputs:
+    config_text = config.path.read_bytes()
+    if staged:
+        assert repository is not None
+        migrations_files = repository.read_folder("", repository.relative(config.migrations))
+        schema_files: dict[str, bytes] = {}
+        if config.schema is not None:
+            relative = repository.relative(config.schema)
+            single = repository.file_at("", relative)
+            if single is not None:
+                schema_files = {Path(relative).name: single}
+            else:
+                schema_files = {path: data for path, data in repository.read_folder("", relative).items() if path.endswith(".sql")}
+        return Inputs(migrations_files, schema_files, config_text)
+    migrations_files = _files_below(config.migrations)
+    schema_files = {}
+    if config.schema is not None:
+        if config.schema.is_file():
+            schema_files = {config.schema.name: config.schema.read_bytes()}
+        elif config.schema.is_dir():
+            schema_files = {str(p.relative_to(config.schema.parent)): p.read_bytes() for p in sorted(config.schema.rglob("*.sql"))}
+    return Inputs(migrations_files, schema_files, config_text)
+
+
+def _files_below(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _folders(files: dict[str, bytes]) -> set[str]:
+    return {path.split("/", 1)[0] for path in files if "/" in path}
+
+
+def _migration_ids(inputs: Inputs) -> set[str]:
+    return {path.split("/", 1)[0] for path in inputs.migrations_files if path.endswith("/migration.sql")}
+
+
+def _edited_findings(migrations: Sequence[Migration], committed: dict[str, bytes], where: str, verb: str, exclude: set[str] = frozenset()) -> list[Finding]:  # type: ignore[assignment]
+    findings = []
+    for migration in migrations:
+        if migration.id in exclude:
+            continue
+        before = committed.get(f"{migration.id}/migration.sql")
+        if before is not None and before != migration.sql_bytes:
+            findings.append(Finding(
+                "TM520",
+                f"migration {migration.id} {verb} {where} and its migration.sql was edited since",
+                f"restore it (git checkout {where} -- <migrations>/{migration.id}) and put the change in a new migration: teamigrate new <name>",
+                migration.id,
+            ))
+    return findings
+
+
+def _order_findings(new_on_branch: Sequence[Migration], main_ids: Sequence[str], main_branch: str) -> list[Finding]:
+    if not main_ids:
+        return []
+    newest = main_ids[-1]
+    return [
+        Finding("TM521", f"migration {m.id} is new on this branch but sorts before {newest}, already on {main_branch}",
+                "run `teamigrate rebase` to move this branch's migrations after main's", m.id)
+        for m in new_on_branch if m.id < newest
+    ]
+
+
+def _lint_findings(config: Config, migrations: Sequence[Migration]) -> list[Finding]:
+    if not migrations:
+        return []
+    from teamigrate.lint.linter import lint_migrations
+
+    try:
+        diagnostics = lint_migrations(config, migrations)
+    except TeamigrateError as err:
+        return [Finding.from_error(err)]
+    return [
+        Finding("TM523", f"{d.shown_path()}:{d.line}:{d.column}: {d.rule} {d.message}",
+                d.help or f"fix it, or allow a reviewed exception with `-- teamigrate: allow {d.rule_name}`")
+        for d in diagnostics if d.level == "error"
+    ]
+
+
+def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, staged: bool, drift: bool) -> list[Finding]:
+    from teamigrate.schema.diff import diff_schemas
+    from teamigrate.schema.sources import SchemaWorkspace, SqlFile, load_sql_files
+    from teamigrate.shadow import ShadowServer, development_database_url
+    from teamigrate.shadow.cache import replayed_history
+
+    shadow = ShadowServer.for_config(config)
+    workspace = SchemaWorkspace(config, shadow)
+    findings: list[Finding] = []
+    try:
+        with replayed_history(shadow, migrations) as replayed_url:
+            replayed = workspace.introspect(replayed_url)
+            if inputs.schema_files:
+                files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items())]
+                with shadow.scratch() as schema_url:
+                    load_sql_files(schema_url, files)
+                    wanted = workspace.introspect(schema_url)
+                plan = diff_schemas(replayed, wanted)
+                if not plan.is_empty:
+                    findings.append(Finding(
+                        "TM524",
+                        f"the schema source differs from the replayed migrations: {describe_changes(plan)}",
+                        "run `teamigrate new <name>` to write a migration for the change",
+                    ))
+            if drift:
+                url = development_database_url(config)
+                actual = workspace.introspect(url)
+                plan = diff_schemas(replayed, actual)
+                if not plan.is_empty:
+                    findings.append(Finding(
+                        "TM525",
+                        f"your database differs from the replayed migrations: {describe_changes(plan)}",
+                        "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`",
+                    ))
+    except MigrationError as err:
+        findings.append(Finding.from_error(err))
+    except TeamigrateError as err:
+        findings.append(Finding.from_error(err))
+    return findings
+
+
+def describe_changes(plan: Plan, limit: int = 8) -> str:
+    words = [f"{change.action} {change.kind} {change.name}" for change in plan.changes]
+    return ", ".join(words[:limit]) + (f" and {len(words) - limit} more" if len(words) > limit else "")
+
+
+def _label(path: Path, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def _write_stamp(path: Path, fingerprint: str) -> None:
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(fingerprint + "\n")
+        temporary.replace(path)
+    except OSError:
+        pass  # the cache is an optimisation; a read-only checkout still checks
+
+
+def report_json(report: CheckReport) -> str:
+    return json.dumps(report.as_json(), indent=2)
