@@ -172,6 +172,28 @@ def check(
 
 
 @app.command()
+def changes(
+    base: Optional[str] = typer.Option(None, "--base", help="One side (default: main_branch)."),
+    head: Optional[str] = typer.Option(None, "--head", help="The other side (default: HEAD)."),
+    all_branches: bool = typer.Option(False, "--all-branches", help="Every local and remote-tracking branch against main and each other."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are conflicts."),
+) -> int:
+    """Schema changes on each side since the merge base, and the conflicts between them."""
+    from teamigrate.gitflow.changes import render_comparison, run_changes
+
+    comparisons = run_changes(config(), base, head, all_branches)
+    if as_json:
+        output.json_document([comparison.as_json() for comparison in comparisons])
+    else:
+        for comparison in comparisons:
+            for text in render_comparison(comparison):
+                output.line(text)
+    conflicted = any(c.conflicts or c.same_in_either_order is False for c in comparisons)
+    return 2 if exit_code and conflicted else 0
+
+
+@app.command()
 def rebase() -> int:
     """Move this branch's new migrations after the main branch's and resolve teamigrate.sum."""
     from teamigrate.gitflow.rebase import rebase_migrations

@@ -79,6 +79,7 @@ CODES: dict[str, str] = {
     "TM523": "lint found an error-level problem in a migration new on this branch (fix it, or allow a reviewed exception inline)",
     "TM524": "the schema source differs from the replayed migrations: a schema change with no migration (run `teamigrate new <name>`)",
     "TM525": "the developer's database differs from the replayed migrations (run `teamigrate dev --capture-drift` or `teamigrate reset`)",
+    "TM540": "`changes` was given two refs with no common history (compare branches of one repository)",
     # --- TM6xx: lint ---------------------------------------------------------
     "TM601": "the squawk linter is not installed or TEAMIGRATE_SQUAWK names no file (pip install squawk-cli)",
     "TM602": "squawk could not run, crashed or timed out (reinstall it: pip install --force-reinstall squawk-cli)",
