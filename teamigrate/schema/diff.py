@@ -1,0 +1,799 @@
+"""Turn one schema into another: compare per kind, order by the dependency graph, render DDL with hazards."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from teamigrate.schema import ddl
+from teamigrate.schema.model import (
+    Column,
+    CompositeType,
+    Constraint,
+    Domain,
+    Enum,
+    Extension,
+    Function,
+    Grant,
+    Index,
+    Key,
+    Namespace,
+    Policy,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
+from teamigrate.schema.plan import Change, Hazard, Plan, Statement
+from teamigrate.schema.quoting import qualified, quote_ident, quote_literal
+
+__all__ = ["Change", "Hazard", "Plan", "Statement", "diff_schemas", "differences"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# The phases of one object: "pre" clears the way (drops, detaches, releases of
+# dependencies), "post" builds (creates, alters), "final" removes what a rebuild
+# renamed out of the way. The graph orders phases across objects.
+PRE, POST, FINAL = 0, 1, 2
+Node = tuple[int, Key]
+
+_PRE_RANK = {
+    "trigger": 0, "policy": 1, "view": 2, "constraint": 3, "index": 4, "column": 5, "function": 6,
+    "table": 7, "owner": 8, "sequence": 9, "type": 10, "extension": 11, "schema": 12,
+}
+_POST_RANK = {
+    "schema": 0, "extension": 1, "type": 2, "sequence": 3, "table": 4, "column": 5, "owner": 6,
+    "constraint": 7, "index": 8, "view": 9, "function": 10, "trigger": 11, "policy": 12,
+}
+_PUBLIC = ("schema", "public")
+_DEFAULT_PUBLIC_COMMENT = "standard public schema"
+
+
+def differences(a: Mapping[K, V], b: Mapping[K, V]) -> tuple[list[K], list[K], list[K]]:
+    """Keys only in b (added), only in a (removed), and in both with unequal values (changed)."""
+    added = [key for key in b if key not in a]
+    removed = [key for key in a if key not in b]
+    changed = [key for key, value in a.items() if key in b and b[key] != value]
+    return added, removed, changed
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """A column in the graph: columns are objects of their own for ordering and changes."""
+
+    table: Table
+    column: Column
+
+    @property
+    def display(self) -> str:
+        return f"{self.table.display}.{quote_ident(self.column.name)}"
+
+
+def _column_key(table: Table, column: Column) -> Key:
+    return ("column", table.schema, table.name, column.name)
+
+
+def _objects(schema: Schema) -> dict[Key, Any]:
+    found: dict[Key, Any] = {}
+    for kind in ("namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
+                 "views", "functions", "triggers", "policies"):
+        found.update(getattr(schema, kind))
+    for table in schema.tables.values():
+        for column in table.columns:
+            found[_column_key(table, column)] = TableColumn(table, column)
+    return found
+
+
+def _owner(obj: Any, objects: Mapping[Key, Any]) -> Key | None:
+    """The relation a column, constraint, index, trigger or policy belongs to."""
+    if isinstance(obj, TableColumn):
+        return obj.table.key
+    if isinstance(obj, Constraint | Index | Trigger | Policy):
+        table_key: Key = ("table", obj.schema, obj.table)
+        return table_key if table_key in objects else ("view", obj.schema, obj.table)
+    return None
+
+
+def _model_dependencies(objects: Mapping[Key, Any]) -> Iterable[tuple[Key, Key]]:
+    for key, obj in objects.items():
+        owner = _owner(obj, objects)
+        if owner is not None:
+            yield key, owner
+        if isinstance(obj, Table) and obj.partition_of is not None:
+            yield key, ("table", *obj.partition_of)
+        if isinstance(obj, Table):
+            for parent in obj.inherits:
+                yield key, ("table", *parent)
+        if isinstance(obj, Sequence) and obj.owned_by is not None:
+            yield ("owner", *key[1:]), ("column", *obj.owned_by)
+            yield ("owner", *key[1:]), key
+
+
+def _is_subsequence(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    remaining = iter(new)
+    return all(label in remaining for label in old)
+
+
+def _needs_rebuild(old: Any, new: Any) -> bool:
+    if type(old) is not type(new):
+        return True
+    if isinstance(old, Enum):
+        return not _is_subsequence(old.labels, new.labels)
+    if isinstance(old, Domain):
+        return (old.base_type, old.collation) != (new.base_type, new.collation)
+    if isinstance(old, CompositeType):
+        return old.attributes != new.attributes
+    if isinstance(old, Table):
+        return (old.partition_key is None) != (new.partition_key is None) or old.partition_key != new.partition_key
+    if isinstance(old, TableColumn):
+        o, n = old.column, new.column
+        if o.generated == n.generated and o.generated_kind == n.generated_kind:
+            return False
+        # A generated expression can only be dropped in place (the values stay).
+        return not (n.generated is None and o.generated_kind == "s")
+    if isinstance(old, Constraint):
+        return old.kind != new.kind or (
+            old.definition != new.definition and not _only_validated(old.definition, new.definition)
+        )
+    if isinstance(old, Index):
+        return old.definition != new.definition
+    if isinstance(old, View):
+        return (old.definition, old.materialized, old.options) != (new.definition, new.materialized, new.options)
+    if isinstance(old, Function):
+        return (old.kind, old.result, old.arguments) != (new.kind, new.result, new.arguments)
+    if isinstance(old, Trigger):
+        return old.definition != new.definition
+    if isinstance(old, Policy):
+        return replace(old, comment=None) != replace(new, comment=None)
+    return False
+
+
+def _only_validated(old: str, new: str) -> bool:
+    return old.endswith(" NOT VALID") and old[: -len(" NOT VALID")] == new
+
+
+def _kind_name(obj: Any) -> str:
+    if isinstance(obj, Namespace):
+        return "schema"
+    if isinstance(obj, Enum):
+        return "enum"
+    if isinstance(obj, Domain):
+        return "domain"
+    if isinstance(obj, CompositeType):
+        return "type"
+    if isinstance(obj, TableColumn):
+        return "column"
+    if isinstance(obj, View):
+        return "materialized view" if obj.materialized else "view"
+    if isinstance(obj, Function):
+        return "procedure" if obj.kind == "p" else "function"
+    return type(obj).__name__.lower()
+
+
+def _change_name(obj: Any) -> str:
+    if isinstance(obj, Constraint | Trigger | Policy):
+        return f"{qualified(obj.schema, obj.table)}.{quote_ident(obj.name)}"
+    return str(obj.display)
+
+
+def _change_table(obj: Any) -> str | None:
+    if isinstance(obj, TableColumn):
+        return obj.table.display
+    if isinstance(obj, Constraint | Index | Trigger | Policy):
+        return qualified(obj.schema, obj.table)
+    if isinstance(obj, Table | View):
+        return str(obj.display)
+    return None
+
+
+def _cast_target(type_text: str) -> str:
+    return "text[]" if type_text.endswith("[]") else "text"
+
+
+_WIDENINGS = {("character varying", "text"), ("character", "text"), ("smallint", "integer"), ("integer", "bigint")}
+
+
+def _type_change_hazards(old: str, new: str) -> frozenset[Hazard]:
+    base_old, base_new = old.split("(")[0], new.split("(")[0]
+    if base_old == "character varying" and base_new in ("character varying", "text"):
+        if base_new == "text" or _length(new) >= _length(old):
+            return frozenset()
+    if (base_old, base_new) in _WIDENINGS:
+        return frozenset({Hazard.REWRITES_TABLE})
+    return frozenset({Hazard.REWRITES_TABLE, Hazard.MAY_FAIL})
+
+
+def _length(type_text: str) -> int:
+    try:
+        return int(type_text.split("(")[1].rstrip(")"))
+    except (IndexError, ValueError):
+        return 1 << 30
+
+
+class _Planner:
+    """Collects each object's statements per phase, then orders them by the dependency graph."""
+
+    def __init__(self, source: Schema, target: Schema, include_grants: bool) -> None:
+        self.source, self.target = source, target
+        self.include_grants = include_grants
+        self.old = _objects(source)
+        self.new = _objects(target)
+        self.steps: dict[Node, list[Statement]] = {}
+        self.alias: dict[Node, Node] = {}
+        self.changes: list[Change] = []
+        self.old_deps = set(source.dependencies) | set(_model_dependencies(self.old))
+        self.new_deps = set(target.dependencies) | set(_model_dependencies(self.new))
+        self.removed: set[Key] = set()
+        self.added: set[Key] = set()
+        self.changed: set[Key] = set()
+        self.rebuilt: set[Key] = set()
+        self.implicit: set[Key] = set()  # dropped by PostgreSQL along with their table
+        self.retyped: set[Key] = set()  # columns whose type is rebuilt under them
+        self.default_reset: set[Key] = set()  # columns whose default uses something being dropped
+        self.renamed: set[Key] = set()  # types rebuilt by renaming the old one out of the way
+
+    # --- classification -----------------------------------------------------
+
+    def classify(self) -> None:
+        for kind in ("namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
+                     "views", "functions", "triggers", "policies"):
+            added, removed, changed = differences(getattr(self.source, kind), getattr(self.target, kind))
+            self.added.update(added)
+            self.removed.update(removed)
+            self.changed.update(changed)
+        for key in list(self.changed):
+            if _needs_rebuild(self.old[key], self.new[key]):
+                self.rebuilt.add(key)
+        for key, table in self.target.tables.items():
+            old_table = self.source.tables.get(key)
+            if old_table is None:
+                continue
+            self._classify_columns(old_table, table)
+        self._cascade()
+
+    def _classify_columns(self, old: Table, new: Table) -> None:
+        old_columns = {c.name: c for c in old.columns}
+        new_columns = {c.name: c for c in new.columns}
+        for name, column in new_columns.items():
+            key = _column_key(new, column)
+            previous = old_columns.get(name)
+            if previous is None:
+                self.added.add(key)
+            elif previous.inherited and column.inherited:
+                continue
+            elif replace(previous, inherited=False) != replace(column, inherited=False):
+                self.changed.add(key)
+                if _needs_rebuild(self.old[key], self.new[key]):
+                    self.rebuilt.add(key)
+                elif (previous.type, previous.collation) != (column.type, column.collation):
+                    self.retyped.add(key)
+        for name, column in old_columns.items():
+            if name not in new_columns:
+                self.removed.add(_column_key(old, column))
+
+    def _children(self, relation: Key, objects: Mapping[Key, Any]) -> list[Key]:
+        return [key for key, obj in objects.items() if _owner(obj, objects) == relation]
+
+    def _cascade(self) -> None:
+        dependants: dict[Key, list[Key]] = {}
+        for dependant, dependency in self.old_deps:
+            dependants.setdefault(dependency, []).append(dependant)
+        children: dict[Key, list[Key]] = {}
+        for key, obj in self.old.items():
+            owner = _owner(obj, self.old)
+            if owner is not None:
+                children.setdefault(owner, []).append(key)
+        queue = list(self.removed | self.rebuilt | self.retyped)
+        seen: set[Key] = set(queue)
+        while queue:
+            disrupted = queue.pop()
+            dropped = disrupted in self.removed or disrupted in self.rebuilt
+            if dropped and disrupted[0] in ("table", "view"):
+                for child in children.get(disrupted, ()):
+                    self.implicit.add(child)
+                    if child in self.new and child not in self.rebuilt:
+                        self.rebuilt.add(child)
+                        self.changed.add(child)
+                    if child not in seen:
+                        seen.add(child)
+                        queue.append(child)
+            for dependant in dependants.get(disrupted, ()):
+                if dependant in self.removed or dependant in self.rebuilt or dependant not in self.new:
+                    continue
+                kind = dependant[0]
+                if kind == "column":
+                    if disrupted[0] == "type" and disrupted in self.rebuilt:
+                        self.retyped.add(dependant)
+                    elif disrupted[0] == "column":
+                        self.rebuilt.add(dependant)
+                    elif dropped:
+                        self.default_reset.add(dependant)
+                        continue
+                    else:
+                        continue
+                elif kind in ("index", "constraint") and not dropped:
+                    continue  # PostgreSQL rebuilds them itself when a column's type changes
+                elif kind == "table" and disrupted[0] != "table":
+                    continue
+                elif kind == "owner":
+                    continue
+                else:
+                    self.rebuilt.add(dependant)
+                self.changed.add(dependant)
+                if dependant not in seen:
+                    seen.add(dependant)
+                    queue.append(dependant)
+        for key in self.rebuilt:
+            if key[0] == "type" and any(d not in self.removed for d in dependants.get(key, ())):
+                self.renamed.add(key)
+
+    # --- statements ---------------------------------------------------------
+
+    def emit(self, phase: int, key: Key, sql: str, hazards: Iterable[Hazard] = (), subject: str = "", transactional: bool = True) -> None:
+        self.steps.setdefault((phase, key), []).append(Statement(sql, frozenset(hazards), transactional, subject))
+
+    def note(self, obj: Any, action: str, detail: str = "") -> None:
+        self.changes.append(Change(_kind_name(obj), action, _change_name(obj), _change_table(obj), detail))
+
+    def build(self) -> None:
+        for key in sorted(self.removed | self.rebuilt):
+            if key in self.old:
+                self._drop(key, self.old[key])
+        for key in sorted(self.added | self.rebuilt):
+            if key in self.new:
+                self._create(key, self.new[key], rebuilt=key in self.rebuilt)
+        for key in sorted((self.changed | self.retyped | self.default_reset) - self.rebuilt):
+            if key in self.old and key in self.new:
+                self._alter(key, self.old[key], self.new[key])
+        self._sequence_ownership()
+
+    def _drop(self, key: Key, obj: Any) -> None:
+        if key == _PUBLIC:
+            return
+        if key not in self.rebuilt:
+            self.note(obj, "drop")
+        if key in self.implicit:
+            owner = _owner(obj, self.old)
+            assert owner is not None
+            self.alias[(PRE, key)] = (PRE, owner)
+            return
+        if isinstance(obj, Sequence) and obj.owned_by is not None:
+            owner_column: Key = ("column", *obj.owned_by)
+            if owner_column in self.removed or owner_column in self.implicit:
+                self.alias[(PRE, key)] = (PRE, owner_column)
+                return
+        if key in self.renamed:
+            temporary = obj.name + "__teamigrate_old"
+            self.emit(PRE, key, f"ALTER TYPE {obj.display} RENAME TO {quote_ident(temporary)}")
+            self.emit(FINAL, key, ddl.drop_statement(replace(obj, name=temporary)))
+            return
+        if isinstance(obj, TableColumn):
+            self.emit(PRE, key, f"ALTER TABLE {obj.table.display} DROP COLUMN {quote_ident(obj.column.name)}",
+                      [Hazard.DROPS_DATA], f"column {obj.display}")
+            return
+        hazards: list[Hazard] = []
+        subject = f"{_kind_name(obj)} {_change_name(obj)}"
+        if isinstance(obj, Table):
+            hazards.append(Hazard.DROPS_DATA)
+        self.emit(PRE, key, ddl.drop_statement(obj), hazards, subject)
+
+    def _create(self, key: Key, obj: Any, rebuilt: bool) -> None:
+        if rebuilt:
+            self.note(obj, "alter", "rebuilt: " + self._rebuild_reason(key))
+        else:
+            self.note(obj, "add")
+        subject = f"{_kind_name(obj)} {_change_name(obj)}"
+        if isinstance(obj, Namespace):
+            if key != _PUBLIC:
+                self.emit(POST, key, f"CREATE SCHEMA {obj.display}")
+            if obj.comment is not None and not (key == _PUBLIC and obj.comment == _DEFAULT_PUBLIC_COMMENT):
+                self.emit(POST, key, ddl.comment_statement(ddl.comment_target(obj), obj.comment))
+            self._grants(key, obj, None)
+            return
+        if isinstance(obj, Extension):
+            self.emit(POST, key, f"CREATE EXTENSION IF NOT EXISTS {obj.display} WITH SCHEMA {quote_ident(obj.schema)} VERSION {quote_literal(obj.version)}")
+        elif isinstance(obj, Enum | Domain | CompositeType):
+            self.emit(POST, key, ddl.create_type(obj))
+            if isinstance(obj, Domain):
+                for check in obj.checks:
+                    if check.comment is not None:
+                        self.emit(POST, key, ddl.comment_statement(f"CONSTRAINT {quote_ident(check.name)} ON DOMAIN {obj.display}", check.comment))
+        elif isinstance(obj, Sequence):
+            self.emit(POST, key, ddl.create_sequence(obj))
+        elif isinstance(obj, Table):
+            self._create_table(key, obj)
+            return
+        elif isinstance(obj, TableColumn):
+            self._add_column(key, obj)
+            return
+        elif isinstance(obj, Constraint):
+            hazards = [] if key in self._new_relations() else [Hazard.LOCKS_TABLE]
+            if hazards and not obj.definition.endswith("NOT VALID"):
+                hazards.append(Hazard.MAY_FAIL)
+            self.emit(POST, key, ddl.add_constraint(obj), hazards, subject)
+        elif isinstance(obj, Index):
+            hazards = [] if key in self._new_relations() else [Hazard.LOCKS_TABLE]
+            if hazards and obj.definition.startswith("CREATE UNIQUE"):
+                hazards.append(Hazard.MAY_FAIL)
+            self.emit(POST, key, obj.definition, hazards, f"table {qualified(obj.schema, obj.table)}")
+        elif isinstance(obj, View):
+            self.emit(POST, key, ddl.create_view(obj))
+        elif isinstance(obj, Function):
+            self.emit(POST, key, obj.definition.rstrip())
+        elif isinstance(obj, Trigger):
+            self.emit(POST, key, obj.definition)
+            if obj.enabled != "O":
+                self.emit(POST, key, self._trigger_state(obj))
+        elif isinstance(obj, Policy):
+            self.emit(POST, key, ddl.create_policy(obj))
+        if getattr(obj, "comment", None) is not None:
+            self.emit(POST, key, ddl.comment_statement(ddl.comment_target(obj), obj.comment))
+        self._grants(key, obj, None)
+
+    def _new_relations(self) -> set[Key]:
+        """Children of relations created by this plan: building them locks nothing anyone uses."""
+        if not hasattr(self, "_fresh_children"):
+            fresh = {key for key in self.added | self.rebuilt if key[0] in ("table", "view")}
+            self._fresh_children = {key for key, obj in self.new.items() if _owner(obj, self.new) in fresh}
+        return self._fresh_children
+
+    def _rebuild_reason(self, key: Key) -> str:
+        if key in self.implicit:
+            return "its table is recreated"
+        old, new = self.old.get(key), self.new.get(key)
+        if old is not None and new is not None and old != new:
+            return "changed in a way PostgreSQL cannot alter in place"
+        return "something it depends on is recreated"
+
+    def _create_table(self, key: Key, table: Table) -> None:
+        self.emit(POST, key, ddl.create_table(table))
+        for column in table.columns:
+            column_key = _column_key(table, column)
+            self.alias[(POST, column_key)] = (POST, key)
+            if column.comment is not None:
+                self.emit(POST, key, ddl.comment_statement(f"COLUMN {table.display}.{quote_ident(column.name)}", column.comment))
+        if table.rls_enabled:
+            self.emit(POST, key, f"ALTER TABLE {table.display} ENABLE ROW LEVEL SECURITY")
+        if table.rls_forced:
+            self.emit(POST, key, f"ALTER TABLE {table.display} FORCE ROW LEVEL SECURITY")
+        if table.comment is not None:
+            self.emit(POST, key, ddl.comment_statement(ddl.comment_target(table), table.comment))
+        self._grants(key, table, None)
+
+    def _add_column(self, key: Key, obj: TableColumn) -> None:
+        column = obj.column
+        hazards = []
+        if column.not_null and column.default is None and column.identity is None and column.generated is None:
+            hazards.append(Hazard.MAY_FAIL)
+        if column.identity is not None or column.generated_kind == "s":
+            hazards.append(Hazard.REWRITES_TABLE)
+        self.emit(POST, key, f"ALTER TABLE {obj.table.display} ADD COLUMN {ddl.column_definition(obj.table, column)}",
+                  hazards, f"table {obj.table.display}")
+        if column.comment is not None:
+            self.emit(POST, key, ddl.comment_statement(f"COLUMN {obj.display}", column.comment))
+
+    def _trigger_state(self, trigger: Trigger) -> str:
+        action = {"O": "ENABLE", "D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}[trigger.enabled]
+        return f"ALTER TABLE {qualified(trigger.schema, trigger.table)} {action} TRIGGER {quote_ident(trigger.name)}"
+
+    def _comment(self, key: Key, old: Any, new: Any, target: str | None = None) -> list[str]:
+        if old.comment == new.comment:
+            return []
+        self.emit(POST, key, ddl.comment_statement(target or ddl.comment_target(new), new.comment))
+        return ["comment"]
+
+    def _grants(self, key: Key, new: Any, old: Any | None) -> list[str]:
+        if not self.include_grants:
+            return []
+        target = ddl.grant_target(new)
+        if target is None:
+            return []
+        before: set[Grant] = set(old.grants) if old is not None else set()
+        after: set[Grant] = set(new.grants)
+        for grant in sorted(before - after):
+            self.emit(POST, key, ddl.grant_statement(target, grant, revoke=True))
+        for grant in sorted(after - before):
+            self.emit(POST, key, ddl.grant_statement(target, grant))
+        return ["grants"] if before != after else []
+
+    def _alter(self, key: Key, old: Any, new: Any) -> None:
+        details: list[str] = []
+        if isinstance(new, TableColumn):
+            details = self._alter_column(key, old, new)
+        elif isinstance(new, Table):
+            details = self._alter_table(key, old, new)
+        elif isinstance(new, Namespace):
+            details = self._comment(key, old, new)
+        elif isinstance(new, Extension):
+            if old.version != new.version:
+                self.emit(POST, key, f"ALTER EXTENSION {new.display} UPDATE TO {quote_literal(new.version)}")
+                details.append(f"version {old.version} -> {new.version}")
+            if old.schema != new.schema:
+                self.emit(POST, key, f"ALTER EXTENSION {new.display} SET SCHEMA {quote_ident(new.schema)}")
+                details.append(f"schema {old.schema} -> {new.schema}")
+            details += self._comment(key, old, new)
+        elif isinstance(new, Enum):
+            details = self._alter_enum(key, old, new)
+        elif isinstance(new, Domain):
+            details = self._alter_domain(key, old, new)
+        elif isinstance(new, CompositeType):
+            details = self._comment(key, old, new)
+        elif isinstance(new, Sequence):
+            details = self._alter_sequence(key, old, new)
+        elif isinstance(new, Constraint):
+            if old.definition != new.definition:
+                self.emit(POST, key, f"ALTER TABLE {qualified(new.schema, new.table)} VALIDATE CONSTRAINT {quote_ident(new.name)}",
+                          [Hazard.MAY_FAIL], f"constraint {_change_name(new)}")
+                details.append("validate")
+            details += self._comment(key, old, new)
+        elif isinstance(new, Function):
+            if old.definition != new.definition:
+                self.emit(POST, key, new.definition.rstrip())
+                details.append("body or attributes")
+            details += self._comment(key, old, new)
+        elif isinstance(new, Trigger):
+            if old.enabled != new.enabled:
+                self.emit(POST, key, self._trigger_state(new))
+                details.append("enabled state")
+            details += self._comment(key, old, new)
+        else:
+            details = self._comment(key, old, new)
+        if isinstance(new, Namespace | Sequence | Table | View | Function | Enum | Domain | CompositeType):
+            details += self._grants(key, new, old)
+        if details:
+            self.note(new, "alter", ", ".join(details))
+
+    def _alter_table(self, key: Key, old: Table, new: Table) -> list[str]:
+        name = new.display
+        details = []
+        if old.partition_of != new.partition_of or old.partition_bound != new.partition_bound:
+            if old.partition_of is not None:
+                self.emit(PRE, key, f"ALTER TABLE {qualified(*old.partition_of)} DETACH PARTITION {name}")
+                details.append(f"detach from {qualified(*old.partition_of)}")
+            if new.partition_of is not None:
+                self.emit(POST, key, f"ALTER TABLE {qualified(*new.partition_of)} ATTACH PARTITION {name} {new.partition_bound}",
+                          [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], f"table {name}")
+                details.append(f"attach to {qualified(*new.partition_of)} {new.partition_bound}")
+        for parent in old.inherits:
+            if parent not in new.inherits:
+                self.emit(PRE, key, f"ALTER TABLE {name} NO INHERIT {qualified(*parent)}")
+                details.append(f"no longer inherits {qualified(*parent)}")
+        for parent in new.inherits:
+            if parent not in old.inherits:
+                self.emit(POST, key, f"ALTER TABLE {name} INHERIT {qualified(*parent)}", [Hazard.LOCKS_TABLE], f"table {name}")
+                details.append(f"inherits {qualified(*parent)}")
+        if old.unlogged != new.unlogged:
+            self.emit(POST, key, f"ALTER TABLE {name} SET {'UNLOGGED' if new.unlogged else 'LOGGED'}", [Hazard.REWRITES_TABLE], f"table {name}")
+            details.append("unlogged" if new.unlogged else "logged")
+        if old.options != new.options:
+            new_names = {option.split("=")[0] for option in new.options}
+            gone = [option.split("=")[0] for option in old.options if option.split("=")[0] not in new_names]
+            if gone:
+                self.emit(POST, key, f"ALTER TABLE {name} RESET ({', '.join(gone)})")
+            changed = [option for option in new.options if option not in old.options]
+            if changed:
+                self.emit(POST, key, f"ALTER TABLE {name} SET ({', '.join(changed)})")
+            details.append("storage parameters")
+        if old.rls_enabled != new.rls_enabled:
+            self.emit(POST, key, f"ALTER TABLE {name} {'ENABLE' if new.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY")
+            details.append("row level security " + ("enabled" if new.rls_enabled else "disabled"))
+        if old.rls_forced != new.rls_forced:
+            self.emit(POST, key, f"ALTER TABLE {name} {'' if new.rls_forced else 'NO '}FORCE ROW LEVEL SECURITY")
+            details.append("row level security " + ("forced" if new.rls_forced else "not forced"))
+        details += self._comment(key, old, new)
+        return details
+
+    def _alter_column(self, key: Key, old_obj: TableColumn, new_obj: TableColumn) -> list[str]:
+        old, new = old_obj.column, new_obj.column
+        prefix = f"ALTER TABLE {new_obj.table.display} ALTER COLUMN {quote_ident(new.name)}"
+        subject = f"column {new_obj.display}"
+        details = []
+        identity_dropped = old.identity is not None and (
+            new.identity is None or
+            (old.identity.sequence_schema, old.identity.sequence_name) != (new.identity.sequence_schema, new.identity.sequence_name)
+        )
+        if identity_dropped:
+            self.emit(POST, key, f"{prefix} DROP IDENTITY")
+            details.append("drop identity")
+        if old.generated is not None and new.generated is None:
+            self.emit(POST, key, f"{prefix} DROP EXPRESSION")
+            details.append("no longer generated")
+        retype = key in self.retyped
+        default_cleared = False
+        if old.default is not None and key in self.default_reset:
+            self.emit(PRE, key, f"{prefix} DROP DEFAULT")
+            default_cleared = True
+        elif old.default is not None and (retype or new.default is None):
+            self.emit(POST, key, f"{prefix} DROP DEFAULT")
+            default_cleared = True
+        if retype:
+            collate = f" COLLATE {new.collation}" if new.collation else ""
+            if old.type == new.type and old.collation == new.collation:
+                using = f"{quote_ident(new.name)}::{_cast_target(new.type)}::{new.type}"
+                hazards = frozenset({Hazard.REWRITES_TABLE, Hazard.MAY_FAIL})
+                details.append(f"type {new.type} rebuilt")
+            else:
+                using = f"{quote_ident(new.name)}::{new.type}"
+                hazards = _type_change_hazards(old.type, new.type) if old.type != new.type else frozenset({Hazard.REWRITES_TABLE})
+                details.append(f"type {old.type} -> {new.type}" if old.type != new.type else f"collation {old.collation} -> {new.collation}")
+            self.emit(POST, key, f"{prefix} TYPE {new.type}{collate} USING {using}", hazards, subject)
+        if new.default is not None and (default_cleared or new.default != old.default):
+            self.emit(POST, key, f"{prefix} SET DEFAULT {new.default}")
+        if old.default != new.default:
+            details.append(f"default {old.default or 'none'} -> {new.default or 'none'}")
+        if old.not_null != new.not_null:
+            if new.not_null:
+                self.emit(POST, key, f"{prefix} SET NOT NULL", [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], subject)
+                details.append("set not null")
+            else:
+                self.emit(POST, key, f"{prefix} DROP NOT NULL")
+                details.append("drop not null")
+        if new.identity is not None:
+            if old.identity is None or identity_dropped:
+                self.emit(POST, key, f"{prefix} ADD {ddl.identity_clause(new_obj.table, new, new.identity)}",
+                          [Hazard.LOCKS_TABLE], subject)
+                details.append("add identity")
+            else:
+                clauses = []
+                if old.identity.always != new.identity.always:
+                    clauses.append(f"SET GENERATED {'ALWAYS' if new.identity.always else 'BY DEFAULT'}")
+                before = replace(old.identity.options, data_type=new.identity.options.data_type)
+                clauses += ["SET " + clause for clause in ddl.sequence_option_clauses(new.identity.options, with_type=False, compared_to=before)]
+                if clauses:
+                    self.emit(POST, key, f"{prefix} {' '.join(clauses)}")
+                    details.append("identity options")
+        if new.comment != old.comment:
+            self.emit(POST, key, ddl.comment_statement(f"COLUMN {new_obj.display}", new.comment))
+            details.append("comment")
+        return details
+
+    def _alter_enum(self, key: Key, old: Enum, new: Enum) -> list[str]:
+        details = []
+        for position, label in enumerate(new.labels):
+            if label in old.labels:
+                continue
+            if position > 0:
+                where = f" AFTER {quote_literal(new.labels[position - 1])}"
+            elif old.labels:
+                where = f" BEFORE {quote_literal(old.labels[0])}"
+            else:
+                where = ""
+            # A value added in a transaction cannot be used before that transaction commits.
+            self.emit(POST, key, f"ALTER TYPE {new.display} ADD VALUE {quote_literal(label)}{where}", transactional=False)
+            details.append(f"add value {quote_literal(label)}")
+        return details + self._comment(key, old, new)
+
+    def _alter_domain(self, key: Key, old: Domain, new: Domain) -> list[str]:
+        name = new.display
+        details = []
+        if old.default != new.default:
+            self.emit(POST, key, f"ALTER DOMAIN {name} " + (f"SET DEFAULT {new.default}" if new.default is not None else "DROP DEFAULT"))
+            details.append(f"default {old.default or 'none'} -> {new.default or 'none'}")
+        if old.not_null != new.not_null:
+            if new.not_null:
+                self.emit(POST, key, f"ALTER DOMAIN {name} SET NOT NULL", [Hazard.MAY_FAIL], f"domain {name}")
+            else:
+                self.emit(POST, key, f"ALTER DOMAIN {name} DROP NOT NULL")
+            details.append("not null" if new.not_null else "nullable")
+        old_checks = {c.name: c for c in old.checks}
+        new_checks = {c.name: c for c in new.checks}
+        for check_name, check in old_checks.items():
+            if check_name not in new_checks or new_checks[check_name].definition != check.definition:
+                self.emit(PRE, key, f"ALTER DOMAIN {name} DROP CONSTRAINT {quote_ident(check_name)}")
+                details.append(f"drop check {check_name}")
+        for check_name, check in new_checks.items():
+            previous = old_checks.get(check_name)
+            if previous is None or previous.definition != check.definition:
+                self.emit(POST, key, f"ALTER DOMAIN {name} ADD CONSTRAINT {quote_ident(check_name)} {check.definition}", [Hazard.MAY_FAIL], f"domain {name}")
+                details.append(f"add check {check_name}")
+            if (previous.comment if previous is not None else None) != check.comment:
+                self.emit(POST, key, ddl.comment_statement(f"CONSTRAINT {quote_ident(check_name)} ON DOMAIN {name}", check.comment))
+        return details + self._comment(key, old, new)
+
+    def _alter_sequence(self, key: Key, old: Sequence, new: Sequence) -> list[str]:
+        details = []
+        clauses = ddl.sequence_option_clauses(new.options, compared_to=old.options)
+        if clauses:
+            # Never RESTART: the sequence's current value is data, not schema.
+            self.emit(POST, key, f"ALTER SEQUENCE {new.display} {' '.join(clauses)}")
+            details.append(", ".join(clause.lower() for clause in clauses))
+        if old.owned_by != new.owned_by:
+            details.append("owned by " + (".".join(quote_ident(part) for part in new.owned_by) if new.owned_by else "none"))
+        return details + self._comment(key, old, new)
+
+    def _sequence_ownership(self) -> None:
+        for key, sequence in self.target.sequences.items():
+            previous = self.source.sequences.get(key)
+            recreated = previous is None or key in self.rebuilt
+            if sequence.owned_by is None:
+                if previous is not None and previous.owned_by is not None and not recreated:
+                    self.emit(POST, ("owner", *key[1:]), f"ALTER SEQUENCE {sequence.display} OWNED BY NONE")
+                continue
+            if recreated or previous is None or previous.owned_by != sequence.owned_by:
+                table = qualified(sequence.owned_by[0], sequence.owned_by[1])
+                self.emit(POST, ("owner", *key[1:]), f"ALTER SEQUENCE {sequence.display} OWNED BY {table}.{quote_ident(sequence.owned_by[2])}")
+
+    # --- ordering -----------------------------------------------------------
+
+    def _resolve(self, node: Node) -> Node:
+        while node in self.alias:
+            node = self.alias[node]
+        return node
+
+    def ordered(self) -> list[Statement]:
+        if not self.steps:
+            return []
+        involved = {key for _, key in self.steps} | {key for _, key in self.alias}
+        edges: dict[Node, set[Node]] = {}
+
+        def edge(before: Node, after: Node) -> None:
+            before, after = self._resolve(before), self._resolve(after)
+            if before != after:
+                edges.setdefault(before, set()).add(after)
+
+        for key in involved:
+            edge((PRE, key), (POST, key))
+            edge((POST, key), (FINAL, key))
+        for dependant, dependency in self.old_deps:
+            if dependant in involved and dependency in involved:
+                edge((PRE, dependant), (PRE, dependency))
+                edge((PRE, dependant), (POST, dependency))
+                if dependency in self.renamed:
+                    edge((POST, dependant), (FINAL, dependency))
+        for dependant, dependency in self.new_deps:
+            if dependant in involved and dependency in involved:
+                edge((POST, dependency), (POST, dependant))
+        nodes = set(self.steps) | set(edges) | {n for targets in edges.values() for n in targets}
+        nodes = {self._resolve(n) for n in nodes}
+        return [statement for node in _topological(nodes, edges, self._priority) for statement in self.steps.get(node, ())]
+
+    def _priority(self, node: Node) -> tuple[Any, ...]:
+        phase, key = node
+        ranks = _PRE_RANK if phase == PRE else _POST_RANK
+        rank: float = ranks.get(key[0], 50)
+        if key[0] == "constraint":
+            obj = self.old.get(key) if phase == PRE else self.new.get(key)
+            # Foreign keys go first when dropping and last when adding.
+            if isinstance(obj, Constraint) and obj.kind == "f":
+                rank += -0.5 if phase == PRE else 0.5
+        return (phase, rank, key)
+
+
+def _topological(nodes: set[Node], edges: Mapping[Node, set[Node]], priority: Any) -> list[Node]:
+    indegree = dict.fromkeys(nodes, 0)
+    for before, afters in edges.items():
+        for after in afters:
+            if before in indegree and after in indegree:
+                indegree[after] += 1
+    heap = [(priority(n), n) for n, degree in indegree.items() if degree == 0]
+    heapq.heapify(heap)
+    done: list[Node] = []
+    emitted: set[Node] = set()
+    while len(done) < len(nodes):
+        if not heap:
+            # A cycle: emit its least node and carry on, rather than lose statements.
+            rest = min((priority(n), n) for n in nodes if n not in emitted)
+            heap.append(rest)
+        _, node = heapq.heappop(heap)
+        if node in emitted:
+            continue
+        emitted.add(node)
+        done.append(node)
+        for after in edges.get(node, ()):
+            if after in indegree and after not in emitted:
+                indegree[after] -= 1
+                if indegree[after] == 0:
+                    heapq.heappush(heap, (priority(after), after))
+    return done
+
+
+def diff_schemas(source: Schema, target: Schema, *, include_grants: bool = False) -> Plan:
+    """The SQL that turns `source` into `target`, ordered so that it runs."""
+    planner = _Planner(source, target, include_grants)
+    planner.classify()
+    planner.build()
+    return Plan(statements=planner.ordered(), changes=planner.changes)

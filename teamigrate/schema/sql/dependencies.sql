@@ -1,0 +1,9 @@
+-- Dependencies between user objects; view rules and column defaults resolved to their relation and column.
+SELECT CASE WHEN d.classid IN ('pg_rewrite'::regclass, 'pg_attrdef'::regclass) THEN 'pg_class'::regclass::oid ELSE d.classid END AS classid,
+       COALESCE(r.ev_class, ad.adrelid, d.objid) AS objid,
+       COALESCE(ad.adnum, CASE WHEN r.oid IS NOT NULL THEN 0 ELSE d.objsubid END) AS objsubid,
+       d.refclassid, d.refobjid, d.refobjsubid
+FROM pg_depend d
+LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
