@@ -14,6 +14,7 @@ PREFIX = "teamigrate:"
 NO_TRANSACTION_DIRECTIVE = "-- teamigrate: no-transaction"
 
 Check = Callable[[LintTarget, Sequence[Statement]], Iterator[Diagnostic]]
+Relevance = Callable[[LintTarget], bool]
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Rule:
     level: Level
     summary: str
     check: Check
+    # A cheap test on the raw text: only files some rule may fire on are parsed,
+    # which keeps linting hundreds of migrations fast.
+    relevant: Relevance
     needs_statements: bool = True
 
     @property
@@ -189,25 +193,36 @@ def check_no_transaction_statement(target: LintTarget, statements: Sequence[Stat
             )
 
 
+def _mentions(*words: str, transactional_only: bool = False) -> Relevance:
+    patterns = [re.compile(rf"\b(?:{word})\b", re.IGNORECASE) for word in words]
+
+    def relevant(target: LintTarget) -> bool:
+        if transactional_only and not target.transactional:
+            return False
+        return all(pattern.search(target.sql) for pattern in patterns)
+
+    return relevant
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("rename-table", "warning", "a table rename breaks code that still uses the old name (expand and contract instead)", check_rename_table),
-    Rule("rename-column", "warning", "a column rename breaks code that still uses the old name (expand and contract instead)", check_rename_column),
-    Rule("missing-down", "info", "the migration has no down.sql, so `rollback` cannot undo it", check_missing_down, needs_statements=False),
-    Rule("data-with-schema-change", "warning", "a data change of every row shares a transaction with schema changes, holding their locks", check_data_with_schema_change),
-    Rule("no-transaction-statement", "error", "a statement PostgreSQL refuses inside a transaction, in a transactional migration", check_no_transaction_statement),
+    Rule("rename-table", "warning", "a table rename breaks code that still uses the old name (expand and contract instead)",
+         check_rename_table, _mentions("RENAME")),
+    Rule("rename-column", "warning", "a column rename breaks code that still uses the old name (expand and contract instead)",
+         check_rename_column, _mentions("RENAME")),
+    Rule("missing-down", "info", "the migration has no down.sql, so `rollback` cannot undo it",
+         check_missing_down, lambda target: True, needs_statements=False),
+    Rule("data-with-schema-change", "warning", "a data change of every row shares a transaction with schema changes, holding their locks",
+         check_data_with_schema_change, _mentions("CREATE|ALTER|DROP", "UPDATE|DELETE|INSERT", transactional_only=True)),
+    Rule("no-transaction-statement", "error", "a statement PostgreSQL refuses inside a transaction, in a transactional migration",
+         check_no_transaction_statement, _mentions("CONCURRENTLY|VACUUM|DATABASE|TABLESPACE|SYSTEM|REINDEX", transactional_only=True)),
 )
 RULE_NAMES = frozenset(rule.name for rule in RULES)
 
-# Only statements holding one of these words can trigger a statement rule;
-# skipping the parse of the others keeps a 300-migration lint fast.
-_TRIGGERS = re.compile(r"\b(RENAME|UPDATE|DELETE|INSERT|CONCURRENTLY|VACUUM|DATABASE|TABLESPACE|SYSTEM|REINDEX)\b", re.IGNORECASE)
-
 
 def check_target(target: LintTarget, rules: Sequence[Rule] = RULES) -> list[Diagnostic]:
-    statements: Sequence[Statement] = parse_statements(target.sql) if _TRIGGERS.search(target.sql) else ()
+    relevant = [rule for rule in rules if rule.relevant(target)]
+    statements = parse_statements(target.sql) if any(rule.needs_statements for rule in relevant) else []
     findings: list[Diagnostic] = []
-    for rule in rules:
-        if rule.needs_statements and not statements:
-            continue
+    for rule in relevant:
         findings.extend(rule.check(target, statements))
     return findings

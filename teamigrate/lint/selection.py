@@ -8,7 +8,6 @@ from pathlib import Path
 
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.git import GitRepository
 from teamigrate.history.migrations import MIGRATION_FILE, MigrationDirectory
 from teamigrate.lint.target import LintTarget, target_for_file, target_for_migration
 
@@ -36,6 +35,9 @@ def all_targets(config: Config) -> list[LintTarget]:
 
 def branch_targets(config: Config) -> Selection | None:
     """Migrations added or changed since the merge base with main_branch; None when there is nothing to compare with."""
+    # Imported here: GitPython is slow to import and `--all` or explicit paths never need it.
+    from teamigrate.gitflow.git import GitRepository
+
     repository = GitRepository.find(config.root)
     if repository is None or repository.head_commit() is None:
         return None
