@@ -146,6 +146,92 @@ def diff(
 # --- developer workflow: new, dev, push, reset, seed, rollback, squash --------
 
 
+@app.command()
+def new(
+    name: str = typer.Argument(..., help="What the migration does, e.g. add_email (snake_cased into the folder name)."),
+    empty: bool = typer.Option(False, "--empty", help="Write an empty migration for hand-written SQL or a data migration."),
+) -> int:
+    """Write a migration from the replayed history to the schema source, with its down.sql; never touches your database."""
+    from teamigrate.develop.new import new_migration
+
+    return new_migration(config(), name, empty=empty)
+
+
+@app.command()
+def dev(
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the migration to write when the schema source changed (asked on a terminal)."),
+    create_only: bool = typer.Option(False, "--create-only", help="Write the migration but apply nothing, so it can be edited first."),
+    capture_drift: bool = typer.Option(False, "--capture-drift", help="Keep changes made to your database outside migrations as a migration recorded as applied."),
+) -> int:
+    """Check your database for drift, write a migration if the schema source changed, apply what is pending."""
+    from teamigrate.develop.dev import dev as run_dev
+
+    return run_dev(config(), name=name, create_only=create_only, capture=capture_drift)
+
+
+@app.command()
+def push(
+    accept_data_loss: bool = typer.Option(False, "--accept-data-loss", help="Run statements that drop data (they are listed otherwise)."),
+) -> int:
+    """Make your database match the schema source directly, without a migration (prototyping)."""
+    from teamigrate.develop.push import push as run_push
+
+    return run_push(config(), accept_data_loss=accept_data_loss)
+
+
+@app.command()
+def reset(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when stdin is not a terminal)."),
+    force: bool = typer.Option(False, "--force", help="Allow a database whose host is not this machine."),
+    skip_seed: bool = typer.Option(False, "--skip-seed", help="Do not run the seed afterwards."),
+) -> int:
+    """Drop everything in your database, apply every migration, run the seed."""
+    from teamigrate.develop.reset import reset as run_reset
+
+    return run_reset(config(), force=force, yes=yes, skip_seed=skip_seed)
+
+
+@app.command()
+def seed() -> int:
+    """Run the seed from teamigrate.yaml: a .sql file in one transaction, or a shell command given DATABASE_URL."""
+    from teamigrate.develop.seed import seed as run_seed
+
+    return run_seed(config())
+
+
+@app.command()
+def rollback(
+    steps: Optional[int] = typer.Option(None, "--steps", help="Undo the N newest applied migrations."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="ID", help="Undo every migration applied after ID (ID stays applied)."),
+) -> int:
+    """Undo applied migrations, newest first, with the down.sql recorded when they were applied."""
+    from teamigrate.develop.rollback import rollback as run_rollback
+
+    return run_rollback(config(), steps=steps, to=to)
+
+
+@app.command()
+def squash(
+    name: str = typer.Option(..., "--name", help="Name of the migration that replaces the range."),
+    from_: Optional[str] = typer.Option(None, "--from", metavar="ID", help="First migration of the range (default: the first)."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="ID", help="Last migration of the range (default: the last)."),
+) -> int:
+    """Replace a range of migrations by one; databases that applied the whole range stay valid."""
+    from teamigrate.develop.squash import squash as run_squash
+
+    return run_squash(config(), name=name, from_id=from_, to_id=to)
+
+
+@app.command()
+def baseline(
+    url: Optional[str] = typer.Option(None, "--url", help="The database to baseline (default: database_url, or the project's embedded database)."),
+) -> int:
+    """Write the first migration from an existing database's schema and record it as applied there."""
+    from teamigrate.develop.baseline import baseline as run_baseline
+
+    return run_baseline(config(), url=url)
+
+
 # --- team workflow: check, rebase, sync, changes, hooks (gitflow/) -----------
 
 

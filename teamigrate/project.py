@@ -8,7 +8,7 @@ from pathlib import Path
 
 from teamigrate import output
 from teamigrate.config import CONFIG_NAME
-from teamigrate.errors import ConfigError, MigrationError
+from teamigrate.errors import ConfigError
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration, MigrationDirectory, new_migration_id
 from teamigrate.history.sumfile import SumFile, write_atomically
 
@@ -156,11 +156,9 @@ def example_migrations(now: datetime) -> tuple[Migration, ...]:
 
 def init_project(root: Path, example: bool = False, from_database: str | None = None, now: datetime | None = None) -> int:
     if from_database is not None:
-        raise MigrationError(
-            "TM220",
-            "`init --from-database` is not available yet",
-            "run `teamigrate init`, write the first migration by hand, then `teamigrate resolve --applied ID` on that database",
-        )
+        from teamigrate.develop.baseline import baseline_new_project
+
+        return baseline_new_project(root, from_database, now or datetime.now())
     files = plan_init(root, example, now or datetime.now())
     # Nothing is written until everything is known to be writable; the config comes
     # last so that an interrupted init can simply be run again.

@@ -1,0 +1,75 @@
+"""`teamigrate rollback`: undo applied migrations newest first, each with the down SQL recorded when it was applied."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from teamigrate import output
+from teamigrate.config import Config
+from teamigrate.database import mask_url
+from teamigrate.errors import MigrationError, TeamigrateError
+from teamigrate.history.apply import rollback_migration
+from teamigrate.history.checkout import checked_out_migrations, open_target
+from teamigrate.history.migrations import DOWN_FILE, Migration
+from teamigrate.history.table import HistoryRow
+from teamigrate.shadow import development_database_url
+
+
+@dataclass(frozen=True)
+class Undo:
+    migration_id: str
+    down_sql: str
+    source: str  # where the down SQL comes from, for the report
+
+
+def rollback(config: Config, *, steps: int | None = None, to: str | None = None) -> int:
+    if (steps is None) == (to is None) or (steps is not None and steps < 1):
+        raise TeamigrateError("TM412", "rollback needs exactly one of --steps N (at least 1) or --to ID", "e.g. `teamigrate rollback --steps 1`, or `teamigrate rollback --to 20261126093000_init` (that one stays applied)")
+    checked_out = {m.id: m for m in checked_out_migrations(config, verify_sum=False)}
+    url = development_database_url(config)
+    with open_target(config, url) as target, target.table.locked():
+        plan = plan_rollback(target.table.rows(), checked_out, steps=steps, to=to)
+        if not plan:
+            output.line(f"nothing to roll back: {to} is the newest applied migration")
+            return 0
+        for undo in plan:
+            seconds = rollback_migration(target.conn, target.table, undo.migration_id, undo.down_sql)
+            output.line(f"rolled back {undo.migration_id} with {undo.source} ({seconds * 1000:.0f} ms)")
+    output.line(f"rolled back {len(plan)} migration{'s' if len(plan) != 1 else ''} in {mask_url(url)}; `teamigrate dev` applies them again")
+    return 0
+
+
+def plan_rollback(rows: Sequence[HistoryRow], checked_out: Mapping[str, Migration], *, steps: int | None = None, to: str | None = None) -> list[Undo]:
+    """What to undo, newest first; refuses before anything runs when any of them has no down SQL."""
+    applied = sorted((row for row in rows if row.state == "applied"), key=lambda row: row.id, reverse=True)
+    if to is not None:
+        ids = [row.id for row in applied]
+        if to not in ids:
+            raise TeamigrateError("TM413", f"--to {to} is not an applied migration", "`teamigrate status` lists the applied ones; --to names the one that stays applied")
+        chosen = applied[: ids.index(to)]
+    else:
+        assert steps is not None
+        if steps > len(applied):
+            raise TeamigrateError("TM413", f"--steps {steps} asks for more than the {len(applied)} applied migration{'s' if len(applied) != 1 else ''}", f"use --steps {len(applied)} or fewer (`teamigrate status` lists them)" if applied else "nothing is applied; `teamigrate status` shows every state")
+        chosen = applied[:steps]
+    plan = []
+    for row in chosen:
+        undo = _undo(row, checked_out.get(row.id))
+        if undo is None:
+            raise MigrationError(
+                "TM222",
+                f"migration {row.id} has no down SQL (none recorded when it was applied, no {DOWN_FILE} in its folder); nothing was rolled back",
+                f"write migrations/{row.id}/{DOWN_FILE}, then run the rollback again",
+                migration_id=row.id,
+            )
+        plan.append(undo)
+    return plan
+
+
+def _undo(row: HistoryRow, migration: Migration | None) -> Undo | None:
+    if row.down_sql and row.down_sql.strip():
+        return Undo(row.id, row.down_sql, "the down SQL recorded when it was applied")
+    if migration is not None and migration.down_sql and migration.down_sql.strip():
+        return Undo(row.id, migration.down_sql, f"{row.id}/{DOWN_FILE}")
+    return None
