@@ -162,6 +162,16 @@ class GitRepository:
         untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
         return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
 
+    def branch_tips(self) -> dict[str, str]:
+        """Every local and remote-tracking branch (symbolic refs like origin/HEAD left out) -> its commit."""
+        listing = self.run("for-each-ref", "--format=%(refname:short)%00%(objectname)%00%(symref)", "refs/heads", "refs/remotes")
+        tips: dict[str, str] = {}
+        for line in listing.splitlines():
+            name, commit, symref = (line.split("\0") + ["", ""])[:3]
+            if name and commit and not symref:
+                tips[name] = commit
+        return tips
+
     # --- bulk reads for check and schema sources (lead) -------------------------
 
     def read_folder(self, ref: str, folder: str) -> dict[str, bytes]:

@@ -9,14 +9,16 @@ from teamigrate import output
 from teamigrate.config import Config, LintConfig, load_config
 from teamigrate.errors import TeamigrateError
 from teamigrate.lint.diagnostics import has_errors, print_diagnostics, summary
-from teamigrate.lint.linter import lint_targets
+from teamigrate.lint.linter import lint_project_targets, lint_targets
 from teamigrate.lint.selection import Selection, select_targets, targets_for_paths
 
 
 def lint_command(paths: Sequence[Path], all_migrations: bool = False, as_json: bool = False, config_path: Path | None = None) -> int:
     config, selection = _select(paths, all_migrations, config_path)
-    settings = config.lint if config else LintConfig()
-    diagnostics = lint_targets(selection.targets, settings, config.root if config else Path.cwd())
+    if config is None:
+        diagnostics = lint_targets(selection.targets, LintConfig(), Path.cwd())
+    else:
+        diagnostics = lint_project_targets(config, selection.targets)
     print_diagnostics(diagnostics, as_json=as_json)
     if not selection.targets:
         output.note(f"nothing to lint: no {selection.scope} (`teamigrate lint --all` lints every migration)")

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from teamigrate.config import Config, LintConfig
 from teamigrate.history.migrations import Migration
+from teamigrate.lint.branches import RULE as BRANCH_RULE
+from teamigrate.lint.branches import BranchMigration, check_drop_used_on_branch, open_branch_migrations
 from teamigrate.lint.diagnostics import Diagnostic
 from teamigrate.lint.policy import RulePolicy, allowed_rules
-from teamigrate.lint.rules import check_target
+from teamigrate.lint.rules import PREFIX, check_target
 from teamigrate.lint.selection import targets_for_paths
 from teamigrate.lint.squawk import SquawkRun, run_squawk
 from teamigrate.lint.target import LintTarget, target_for_migration
@@ -27,10 +29,22 @@ def lint_migrations(config: Config, migrations_or_paths: Iterable[Migration | Pa
         else:
             paths.append(item)
     targets.extend(targets_for_paths(paths))
-    return lint_targets(targets, config.lint, config.root)
+    return lint_project_targets(config, targets)
 
 
-def lint_targets(targets: Sequence[LintTarget], settings: LintConfig = LintConfig(), cwd: Path | None = None) -> list[Diagnostic]:
+def lint_project_targets(config: Config, targets: Sequence[LintTarget]) -> list[Diagnostic]:
+    """Lint with the project's settings and, for drop-used-on-branch, its other open branches."""
+    disabled = RulePolicy.from_config(config.lint).disabled
+    branches = [] if PREFIX + BRANCH_RULE in disabled else open_branch_migrations(config, targets)
+    return lint_targets(targets, config.lint, config.root, branches)
+
+
+def lint_targets(
+    targets: Sequence[LintTarget],
+    settings: LintConfig = LintConfig(),
+    cwd: Path | None = None,
+    branches: Sequence[BranchMigration] = (),
+) -> list[Diagnostic]:
     policy = RulePolicy.from_config(settings)
     with tempfile.TemporaryDirectory(prefix="teamigrate-lint-") as scratch:
         on_disk = _files_for_squawk(targets, Path(scratch))
@@ -46,7 +60,7 @@ def lint_targets(targets: Sequence[LintTarget], settings: LintConfig = LintConfi
         by_path.setdefault(path, []).append(dataclasses.replace(diagnostic, path=path))
     diagnostics: list[Diagnostic] = []
     for target in targets:
-        findings = by_path.get(target.path, []) + check_target(target)
+        findings = by_path.get(target.path, []) + check_target(target) + list(check_drop_used_on_branch(target, branches))
         diagnostics.extend(policy.apply(findings, allowed_rules(target.sql)))
     return sorted(set(diagnostics))
 

@@ -216,7 +216,9 @@ RULES: tuple[Rule, ...] = (
     Rule("no-transaction-statement", "error", "a statement PostgreSQL refuses inside a transaction, in a transactional migration",
          check_no_transaction_statement, _mentions("CONCURRENTLY|VACUUM|DATABASE|TABLESPACE|SYSTEM|REINDEX", transactional_only=True)),
 )
-RULE_NAMES = frozenset(rule.name for rule in RULES)
+# Rules that need more than the file: teamigrate/lint/branches.py reads other branches from git.
+CONTEXT_RULES = ("drop-used-on-branch",)
+RULE_NAMES = frozenset(rule.name for rule in RULES) | frozenset(CONTEXT_RULES)
 
 
 def check_target(target: LintTarget, rules: Sequence[Rule] = RULES) -> list[Diagnostic]:
