@@ -48,6 +48,10 @@ _EXPAND_CONTRACT = (
     "expand and contract: add the new {kind} next to the old one, write to both, move every reader, "
     "and drop the old {kind} in a later migration once no deployed code uses it"
 )
+_RENAME_HELP = {
+    "table": _EXPAND_CONTRACT.format(kind="table") + " (a view named after the old table can bridge the gap)",
+    "column": _EXPAND_CONTRACT.format(kind="column"),
+}
 
 
 def _renames(statements: Sequence[Statement]) -> Iterator[tuple[str, Statement, str, str, str]]:
@@ -70,24 +74,18 @@ def _renames(statements: Sequence[Statement]) -> Iterator[tuple[str, Statement, 
             yield "column", statement, table, old, _name(rest[to_at + 1 :])
 
 
-def check_rename_table(target: LintTarget, statements: Sequence[Statement]) -> Iterator[Diagnostic]:
-    for kind, statement, _table, old, new in _renames(statements):
-        if kind == "table":
-            yield _finding(
-                "rename-table", "warning", target, statement,
-                f"renaming table {old} to {new} breaks code that still uses `{old}`",
-                _EXPAND_CONTRACT.format(kind="table") + " (a view named after the old table can bridge the gap)",
-            )
+def _rename_check(kind: str) -> Check:
+    def check(target: LintTarget, statements: Sequence[Statement]) -> Iterator[Diagnostic]:
+        for found, statement, table, old, new in _renames(statements):
+            if found == kind:
+                subject = old if kind == "table" else f"{table}.{old}"
+                yield _finding(
+                    f"rename-{kind}", "warning", target, statement,
+                    f"renaming {kind} {subject} to {new} breaks code that still uses `{old}`",
+                    _RENAME_HELP[kind],
+                )
 
-
-def check_rename_column(target: LintTarget, statements: Sequence[Statement]) -> Iterator[Diagnostic]:
-    for kind, statement, table, old, new in _renames(statements):
-        if kind == "column":
-            yield _finding(
-                "rename-column", "warning", target, statement,
-                f"renaming column {table}.{old} to {new} breaks code that still uses `{old}`",
-                _EXPAND_CONTRACT.format(kind="column"),
-            )
+    return check
 
 
 # --- missing-down --------------------------------------------------------------
@@ -206,9 +204,9 @@ def _mentions(*words: str, transactional_only: bool = False) -> Relevance:
 
 RULES: tuple[Rule, ...] = (
     Rule("rename-table", "warning", "a table rename breaks code that still uses the old name (expand and contract instead)",
-         check_rename_table, _mentions("RENAME")),
+         _rename_check("table"), _mentions("RENAME")),
     Rule("rename-column", "warning", "a column rename breaks code that still uses the old name (expand and contract instead)",
-         check_rename_column, _mentions("RENAME")),
+         _rename_check("column"), _mentions("RENAME")),
     Rule("missing-down", "info", "the migration has no down.sql, so `rollback` cannot undo it",
          check_missing_down, lambda target: True, needs_statements=False),
     Rule("data-with-schema-change", "warning", "a data change of every row shares a transaction with schema changes, holding their locks",

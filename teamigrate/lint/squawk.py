@@ -87,7 +87,7 @@ def _read_report(binary: Path, returncode: int, stdout: str, stderr: str, files:
     if returncode not in (0, 1):
         problem = _first_line(stderr) or f"exit code {returncode}"
         if "invalid rule name" in stderr:
-            raise TeamigrateError("TM606", f"squawk does not know a rule named in lint settings: {problem}", "check the spelling in lint.disable / lint.levels (see `squawk --help` and teamigrate's rule list)")
+            raise TeamigrateError("TM606", f"squawk does not know a rule named in lint settings: {problem}", "check the spelling in lint.disable / lint.levels (squawk's rules: https://squawkhq.com/docs/rules)")
         crashed = f"was killed by signal {-returncode}" if returncode < 0 else f"failed ({problem})"
         raise TeamigrateError("TM602", f"squawk at {binary} {crashed}", INSTALL_HINT)
     try:
