@@ -41,7 +41,7 @@ _TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "R
 
 @dataclass(frozen=True)
 class Statement:
-    text: str  # exactly as in the file, with its leading comments
+    text: str  # exactly as in the file, from its first keyword on
     offset: int  # where `text` starts in the file
     line: int  # 1-based line of its first keyword
     keywords: tuple[str, ...]  # its keywords and names, upper-cased, outside strings and comments
@@ -83,7 +83,8 @@ def split_statements(sql: str) -> tuple[Statement, ...]:
             position += len(value)
         if code_start is None:
             continue  # only whitespace and comments
-        statements.append(Statement(text, start, sql.count("\n", 0, code_start) + 1, tuple(keywords), meta_line))
+        # Sent from its first keyword, so pg_stat_activity and server logs show the statement itself.
+        statements.append(Statement(sql[code_start:offset], code_start, sql.count("\n", 0, code_start) + 1, tuple(keywords), meta_line))
     return tuple(statements)
 
 

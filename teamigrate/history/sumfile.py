@@ -149,18 +149,20 @@ def has_conflict_markers(text: str) -> bool:
 
 @dataclass(frozen=True)
 class ConflictedSum:
-    """teamigrate.sum as git left it: the lines outside conflict hunks and each side's lines inside them.
+    """teamigrate.sum as git left it, split into the history both sides share and what each side adds.
 
-    `ours` is the side after `<<<<<<<`, `theirs` the side before `>>>>>>>` (a
-    diff3 base section is kept apart). During `git rebase`, git's "ours" is the
-    branch being rebased onto and "theirs" the commit being replayed: the caller
-    swaps them. Total (`h1:` only) lines are dropped: they are always rewritten.
+    Each side's full list is the file with the other side's hunk parts left
+    out; `common` is their longest shared prefix (chained hashes make equal
+    lines mean equal history up to there) and `ours`/`theirs` are the rest.
+    `ours` is the side after `<<<<<<<`, `theirs` the side before `>>>>>>>`;
+    during `git rebase` git's "ours" is the branch being rebased onto and
+    "theirs" the commit being replayed, so the caller swaps them. A diff3 base
+    section is ignored. Total (`h1:` only) lines are dropped: they are rewritten.
     """
 
     common: tuple[SumLine, ...]
     ours: tuple[SumLine, ...]
     theirs: tuple[SumLine, ...]
-    base: tuple[SumLine, ...] = ()
 
     @property
     def ours_ids(self) -> tuple[str, ...]:
@@ -172,25 +174,31 @@ class ConflictedSum:
 
 
 def parse_conflicted(text: str, where: str = "teamigrate.sum") -> ConflictedSum:
-    sections: dict[str, list[SumLine]] = {"common": [], "ours": [], "theirs": [], "base": []}
-    current = "common"
+    ours: list[SumLine] = []
+    theirs: list[SumLine] = []
+    section = "both"
     for number, row in enumerate(text.splitlines(), start=1):
         if row.startswith("<<<<<<<"):
-            current = "ours"
+            section = "ours"
         elif row.startswith("|||||||"):
-            current = "base"
+            section = "base"
         elif row.startswith("======="):
-            current = "theirs"
+            section = "theirs"
         elif row.startswith(">>>>>>>"):
-            current = "common"
-        elif row.strip() and not _TOTAL.match(row.strip()):
+            section = "both"
+        elif row.strip() and not _TOTAL.match(row.strip()) and section != "base":
             match = _LINE.match(row.strip())
             if not match:
                 raise MigrationError("TM210", f"{where} line {number} is not `<migration id> h1:<hash>`: {row[:80]!r}", "resolve the conflict by hand, or run `teamigrate hash`")
-            sections[current].append(SumLine(match.group(1), match.group(2)))
-    return ConflictedSum(
-        tuple(sections["common"]), tuple(sections["ours"]), tuple(sections["theirs"]), tuple(sections["base"])
-    )
+            line = SumLine(match.group(1), match.group(2))
+            if section in ("both", "ours"):
+                ours.append(line)
+            if section in ("both", "theirs"):
+                theirs.append(line)
+    shared = 0
+    while shared < min(len(ours), len(theirs)) and ours[shared] == theirs[shared]:
+        shared += 1
+    return ConflictedSum(tuple(ours[:shared]), tuple(ours[shared:]), tuple(theirs[shared:]))
 
 
 def _conflict_error(text: str, where: str) -> MigrationError:
