@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlparse import lexer, tokens
@@ -41,6 +42,13 @@ class Statement:
         return text.replace(" . ", ".")
 
 
+@functools.lru_cache(maxsize=None)
+def _kind(ttype: tokens._TokenType) -> tuple[bool, bool]:
+    """(significant, keyword) for a token type; sqlparse's type test walks the type's ancestry, so it is cached."""
+    significant = not (ttype in tokens.Whitespace or ttype in tokens.Comment or ttype in tokens.Newline)
+    return significant, ttype in tokens.Keyword or ttype in tokens.Name.Builtin
+
+
 def parse_statements(sql: str) -> list[Statement]:
     # The lexer and splitter alone, without sqlparse's grouping pass: grouping
     # is most of sqlparse's cost and the rules need only the flat token stream.
@@ -52,13 +60,12 @@ def parse_statements(sql: str) -> list[Statement]:
         depth = 0
         for token in raw.flatten():
             ttype, value = token.ttype, token.value
-            significant = not (ttype in tokens.Whitespace or ttype in tokens.Comment or ttype in tokens.Newline)
+            significant, is_keyword = _kind(ttype)
             if significant and not (ttype is tokens.Punctuation and value == ";"):
                 if start is None:
                     start = (line, column)
                 if value == ")":
                     depth = max(depth - 1, 0)
-                is_keyword = ttype in tokens.Keyword or ttype in tokens.Name.Builtin
                 words.append(Word(value, depth, is_keyword))
                 if value == "(":
                     depth += 1
