@@ -180,3 +180,13 @@ def test_lint_migrations_raises_tm604_for_a_bad_path(lint_project: Project) -> N
     with pytest.raises(TeamigrateError) as caught:
         lint_migrations(config, [lint_project.root / "nope"])
     assert caught.value.code == "TM604"
+
+
+def test_the_projects_squawk_toml_applies_from_any_folder(lint_project: Project) -> None:
+    add(lint_project, "20261126093000_drop", "DROP TABLE IF EXISTS old_users;\n")
+    subfolder = lint_project.root / "migrations"
+    before = {f["rule"] for f in json.loads(run_cli(["lint", "--all", "--json"], cwd=subfolder).stdout)}
+    assert "squawk:ban-drop-table" in before
+    lint_project.write(".squawk.toml", 'excluded_rules = ["ban-drop-table"]\n')
+    after = {f["rule"] for f in json.loads(run_cli(["lint", "--all", "--json"], cwd=subfolder).stdout)}
+    assert after == before - {"squawk:ban-drop-table"}
