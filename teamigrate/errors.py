@@ -49,7 +49,6 @@ CODES: dict[str, str] = {
     "TM217": "`resolve --applied` names a migration that is already applied (nothing to do)",
     "TM218": "`resolve --rolled-back` names a migration that is not failed (only failed migrations can be marked rolled back)",
     "TM219": "`resolve` needs exactly one of --applied ID or --rolled-back ID",
-    "TM220": "`init --from-database` is not available yet (write a first migration by hand, then `teamigrate resolve --applied ID`)",
     "TM221": "the history table exists but is not teamigrate's (set another history_table in teamigrate.yaml)",
     "TM222": "a migration has no down.sql, so it cannot be rolled back (write its down.sql)",
     # --- TM3xx: schema engine ----------------------------------------------
