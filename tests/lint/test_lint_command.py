@@ -190,3 +190,18 @@ def test_the_projects_squawk_toml_applies_from_any_folder(lint_project: Project)
     lint_project.write(".squawk.toml", 'excluded_rules = ["ban-drop-table"]\n')
     after = {f["rule"] for f in json.loads(run_cli(["lint", "--all", "--json"], cwd=subfolder).stdout)}
     assert after == before - {"squawk:ban-drop-table"}
+
+
+def test_lint_in_a_project_made_by_init(project: Project) -> None:
+    path = add(project, "20261126093000_not_null", NOT_NULL)
+    result = project.run("lint", "--all")
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:3:37: warning[squawk:adding-not-nullable-field]" in result.stdout
+    add(project, "20261126093100_vacuum", "VACUUM users;\n")
+    failed = project.run("lint", "--all")
+    assert failed.returncode == 1
+    assert "migrations/20261126093100_vacuum/migration.sql:1:1: error[teamigrate:no-transaction-statement] VACUUM" in failed.stdout
+    assert failed.stderr.splitlines()[-2:] == [
+        "error[TM605]: lint found 1 error-level finding",
+        "hint: fix them, or after review allow one with `-- teamigrate: allow <rule>` in the migration",
+    ]
