@@ -1,0 +1,170 @@
+"""Every fixture pair, both ways, on PostgreSQL 18 and 15: the generated SQL turns one schema into the other, as pg_dump sees it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from teamigrate.database import connect
+from teamigrate.shadow import ShadowServer
+from teamigrate.shadow.cluster import pg_bin_cluster
+from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAIRS = sorted(path for path in FIXTURES.iterdir() if (path / "a.sql").is_file())
+# A fixture whose slug starts with this holds one schema written two ways: its plan must be empty.
+UNCHANGED_PREFIX = "same_"
+SERVERS = ("pg18", "pg15")
+# "load" needs no engine; the directions run right after it so that the loaded files are reused.
+STEPS = ("load", "a_to_b", "b_to_a")
+DIRECTIONS = {"a_to_b": ("a", "b"), "b_to_a": ("b", "a")}
+# Loaded sides kept per worker: enough for the pair in hand and its neighbour.
+_CACHED_SIDES = 4
+
+
+def is_unchanged(pair: Path) -> bool:
+    return pair.name.split("_", 1)[1].startswith(UNCHANGED_PREFIX)
+
+
+def load_sql(url: str, sql: str) -> None:
+    # One simple-protocol query: the file loads as a whole or not at all.
+    with connect(url) as conn:
+        conn.execute(sql.encode())
+
+
+def apply_plan(url: str, plan: Any) -> None:
+    """Run the plan statement by statement in autocommit, so that non-transactional statements work."""
+    with connect(url) as conn:
+        for number, statement in enumerate(plan.statements, start=1):
+            try:
+                conn.execute(statement.sql.encode())
+            except psycopg.Error as exc:
+                raise AssertionError(
+                    f"statement {number} of the plan failed: {exc}\n{statement.sql}\n\n--- whole plan ---\n{plan.to_sql()}"
+                ) from None
+
+
+def introspect_url(url: str) -> Any:
+    from teamigrate.schema import introspect
+
+    with connect(url) as conn:
+        return introspect(conn)
+
+
+class LoadedSide:
+    """One fixture file loaded into its own database, with its dump (and, once asked, its model) taken before any change."""
+
+    def __init__(self, server: ShadowServer, database: str, sql_file: Path) -> None:
+        self.server = server
+        self.database = database
+        self.url = server.create_database(database)
+        try:
+            load_sql(self.url, sql_file.read_text())
+        except psycopg.Error as exc:
+            server.drop_database(database)
+            raise AssertionError(f"{sql_file.relative_to(FIXTURES)} does not load: {exc}") from None
+        self.dump = normalise(dump_schema(self.url))
+        self._schema: Any = None
+
+    @property
+    def schema(self) -> Any:
+        if self._schema is None:
+            self._schema = introspect_url(self.url)
+        return self._schema
+
+    def drop(self) -> None:
+        self.server.drop_database(self.database)
+
+
+class LoadedSides:
+    """Fixture files loaded on this worker, least recently used dropped first."""
+
+    _names = itertools.count(1)
+
+    def __init__(self) -> None:
+        self._sides: OrderedDict[tuple[str, str, str], LoadedSide] = OrderedDict()
+
+    def get(self, server: ShadowServer, pair: Path, side: str) -> LoadedSide:
+        key = (server.admin_url, pair.name, side)
+        if key in self._sides:
+            self._sides.move_to_end(key)
+            return self._sides[key]
+        name = f"tmfix_{os.getpid()}_{next(self._names)}_{pair.name[:3]}{side}"
+        loaded = LoadedSide(server, name, pair / f"{side}.sql")
+        self._sides[key] = loaded
+        while len(self._sides) > _CACHED_SIDES:
+            _, oldest = self._sides.popitem(last=False)
+            oldest.drop()
+        return loaded
+
+    def take(self, server: ShadowServer, pair: Path, side: str) -> LoadedSide:
+        """A side the caller will change: its dump and model stay valid, its database leaves the cache."""
+        loaded = self.get(server, pair, side)
+        loaded.schema  # noqa: B018 - taken now, before the caller changes the database
+        del self._sides[(server.admin_url, pair.name, side)]
+        return loaded
+
+    def drop_all(self) -> None:
+        while self._sides:
+            _, side = self._sides.popitem()
+            side.drop()
+
+
+@pytest.fixture(scope="session")
+def pg15_server(pg15_bin: Path) -> ShadowServer:
+    cluster = pg_bin_cluster(pg15_bin)
+    cluster.ensure_running()
+    return ShadowServer(cluster.url(), cluster)
+
+
+@pytest.fixture(scope="module")
+def loaded_sides() -> Iterator[LoadedSides]:
+    sides = LoadedSides()
+    yield sides
+    sides.drop_all()
+
+
+CASES = [(server, pair, step) for server in SERVERS for pair in PAIRS for step in STEPS]
+
+
+@pytest.mark.parametrize(("server_name", "pair", "step"), CASES, ids=[f"{s}-{p.name}-{step}" for s, p, step in CASES])
+def test_fixture(server_name: str, pair: Path, step: str, request: pytest.FixtureRequest, loaded_sides: LoadedSides) -> None:
+    server: ShadowServer = request.getfixturevalue("shadow_server" if server_name == "pg18" else "pg15_server")
+    if step == "load":
+        check_files_load(server, pair, loaded_sides)
+    else:
+        check_roundtrip(server, pair, *DIRECTIONS[step], loaded_sides)
+
+
+def check_files_load(server: ShadowServer, pair: Path, sides: LoadedSides) -> None:
+    a = sides.get(server, pair, "a")
+    b = sides.get(server, pair, "b")
+    if is_unchanged(pair):
+        assert_same_schema(a.dump, b.dump, "a.sql", "b.sql")
+    else:
+        assert a.dump != b.dump, f"{pair.name}: a.sql and b.sql dump the same schema; the fixture tests nothing"
+
+
+def check_roundtrip(server: ShadowServer, pair: Path, source_side: str, target_side: str, sides: LoadedSides) -> None:
+    from teamigrate.schema import diff_schemas
+
+    target = sides.get(server, pair, target_side)
+    target_schema = target.schema
+    source = sides.take(server, pair, source_side)
+    try:
+        plan = diff_schemas(source.schema, target_schema)
+        if is_unchanged(pair):
+            assert plan.is_empty, f"one schema written two ways, yet the plan is:\n{plan.to_sql()}"
+        apply_plan(source.url, plan)
+        assert_same_schema(normalise(dump_schema(source.url)), target.dump, f"{source_side}.sql + plan", f"{target_side}.sql", plan.to_sql())
+        residual = diff_schemas(introspect_url(source.url), target_schema)
+        assert residual.is_empty, f"a second diff after applying the plan is not empty:\n{residual.to_sql()}\n--- plan ---\n{plan.to_sql()}"
+    finally:
+        source.drop()
