@@ -13,7 +13,7 @@ from teamigrate import __version__
 from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.gitflow.git import GitRepository
-from teamigrate.history.migrations import Migration, MigrationDirectory, migrations_from_files
+from teamigrate.history.migrations import Migration, migrations_from_files
 from teamigrate.history.sumfile import verify
 
 if TYPE_CHECKING:

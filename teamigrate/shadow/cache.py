@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from teamigrate.database import connect, quote_ident
+from teamigrate.database import quote_ident
 from teamigrate.shadow import ShadowServer
 
 CACHE_PREFIX = "tmcache_"
@@ -44,12 +44,11 @@ class ReplayCache:
 
     def cached(self) -> dict[str, float]:
         """Cache database -> last use (epoch seconds, kept as the database's comment)."""
-        with connect(self.shadow.admin_url) as conn:
-            rows = conn.execute(
-                "SELECT d.datname, coalesce(shobj_description(d.oid, 'pg_database'), '0')"
-                " FROM pg_database d WHERE d.datname LIKE %s",
-                (CACHE_PREFIX + "%",),
-            ).fetchall()
+        rows = self.shadow.admin().execute(
+            "SELECT d.datname, coalesce(shobj_description(d.oid, 'pg_database'), '0')"
+            " FROM pg_database d WHERE d.datname LIKE %s",
+            (CACHE_PREFIX + "%",),
+        ).fetchall()
         return {name: _float(comment) for name, comment in rows}
 
     @contextmanager
@@ -94,19 +93,16 @@ class ReplayCache:
     def _store(self, url: str, name: str) -> None:
         from teamigrate.database import url_database
 
-        source = url_database(url)
         try:
-            with connect(self.shadow.admin_url) as conn:
-                conn.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE {quote_ident(source)}")
-                conn.execute(f"COMMENT ON DATABASE {quote_ident(name)} IS '{time.time():.3f}'")
+            self.shadow.create_database(name, template=url_database(url))
+            self._touch(name)
         except psycopg.errors.DuplicateDatabase:
             pass  # another process cached the same prefix meanwhile: same content
         except psycopg.errors.ObjectInUse:
             pass  # the source was busy; caching is an optimisation only
 
     def _touch(self, name: str) -> None:
-        with connect(self.shadow.admin_url) as conn:
-            conn.execute(f"COMMENT ON DATABASE {quote_ident(name)} IS '{time.time():.3f}'")
+        self.shadow.admin().execute(f"COMMENT ON DATABASE {quote_ident(name)} IS '{time.time():.3f}'")
 
     def _evict(self) -> None:
         cached = self.cached()
