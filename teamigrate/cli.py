@@ -386,14 +386,22 @@ def main(argv: Optional[list[str]] = None) -> None:
     except typer.Abort:
         output.note("aborted")
         sys.exit(130)
-    except typer.TyperException as exc:  # usage errors: exit 2, like every CLI parser
-        exc.show()
-        sys.exit(exc.exit_code)
+    except _usage_error() as exc:  # usage errors: exit 2, like every CLI parser
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except Exception as exc:  # a bug of ours: one line, the traceback only with --debug
         output.error(TeamigrateError("TM100", mask_url(f"{type(exc).__name__}: {exc}"), "run again with --debug and report the traceback"))
         _debug_traceback()
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _usage_error() -> type[Exception]:
+    try:  # recent typer vendors click
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        from click.exceptions import ClickException  # type: ignore[no-redef]
+    return ClickException
 
 
 def _debug_traceback() -> None:

@@ -171,7 +171,7 @@ class PostgresCluster:
             stale.unlink(missing_ok=True)
 
     def _run_as_server_user(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(_as_unprivileged(args), text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+        return subprocess.run(_as_unprivileged(args), text=True, **kwargs)  # type: ignore[call-overload]
 
     def _initdb(self) -> None:
         if not self.binary("initdb").is_file():
