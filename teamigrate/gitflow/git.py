@@ -113,8 +113,8 @@ class GitRepository:
         return self.attempt("cat-file", "blob", f"{ref}:{path}", keep_index=ref == "")
 
     def staged_paths(self, folder: str) -> list[str]:
-        """Paths in the index under `folder` (stage 0 and conflicted stages alike)."""
-        listing = self.run("ls-files", "--", folder.rstrip("/") + "/")
+        """Paths under `folder` in the index being committed (see file_at)."""
+        listing = self.run("ls-files", "--", folder.rstrip("/") + "/", keep_index=True)
         return sorted(set(listing.splitlines()))
 
     def unmerged_paths(self) -> list[str]:
