@@ -1,0 +1,55 @@
+"""Fixtures for the developer workflow: a project with a schema source, and how a refused command must look."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Project
+from tests.schema.pgdump_oracle import dump_schema, normalise
+
+SCHEMA_V1 = """\
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE
+);
+"""
+
+
+@pytest.fixture
+def dev_project(project: Project) -> Project:
+    """The `project` fixture plus `schema: schema.sql` (empty to start with)."""
+    config = project.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("# schema: schema.sql", "schema: schema.sql", 1))
+    project.write("schema.sql", "-- the desired schema\n")
+    return project
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], code: str) -> None:
+    """Exit 1, exactly one `error[code]` line and a hint, no traceback."""
+    assert result.returncode == 1, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error[")]
+    assert len(errors) == 1 and errors[0].startswith(f"error[{code}]: "), result.stderr
+    assert any(line.startswith("hint: ") for line in result.stderr.splitlines()), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def folder_fingerprint(root: Path) -> str:
+    """Every file under the migrations folder and schema.sql, with its bytes: equal before and after means nothing was written."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "migrations").rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def schema_dump(url: str) -> list[str]:
+    return normalise(dump_schema(url))
+
+
+def migration_folders(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "migrations").iterdir() if p.is_dir())
