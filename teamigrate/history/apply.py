@@ -9,7 +9,8 @@ Public API:
   transaction, no-transaction ones statement by statement in autocommit.
 - `apply_migration(conn, table, migration, git_commit=None)`: run it and record
   its history row, in the same transaction when it is transactional.
-- `rollback_migration(conn, table, migration_id, down_sql, git_commit=None)`.
+- `rollback_migration(conn, table, migration_id, down_sql)`.
+- `prepare_session(conn)`: the login session's settings again (run after each migration).
 - `replay(url, migrations, progress=None)`: into a scratch database, no history.
 - `MigrationFailed`: the error (TM211) with `.migration_id`, `.line`,
   `.pg_message`, `.sqlstate`.
@@ -160,6 +161,23 @@ def _execute(conn: psycopg.Connection, migration: Migration, sql: str, file: str
         _run_statements(conn, migration, sql, file, hint)
 
 
+def prepare_session(conn: psycopg.Connection) -> None:
+    """Give the next migration the login session's settings, whatever the previous one SET.
+
+    Otherwise a `SET search_path` or `SET ROLE` in one migration would change
+    what the next one does, and deploying two migrations together would differ
+    from deploying them one at a time.
+    """
+    if conn.closed or conn.broken:
+        return
+    conn.execute("RESET ROLE")
+    conn.execute("RESET ALL")
+    if conn.info.server_version >= 140000:
+        # A client killed mid-statement (SIGKILL, lost CI runner) otherwise leaves its backend
+        # running the statement, and holding the history lock, until the statement ends.
+        conn.execute("SET client_connection_check_interval = '1s'")
+
+
 def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None) -> float:
     """Run the migration and record it; a failure is recorded as 'failed' (after the rollback) and raised. Returns seconds."""
     table.ensure()
@@ -167,16 +185,22 @@ def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Mi
     started_at = now()
     clock = time.monotonic()
     try:
+        # The history row is written with the login session's settings (a migration's
+        # SET ROLE must not decide who may write it); inside the transaction that is
+        # still the migration's own transaction.
         if migration.transactional:
             with conn.transaction():
                 _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
+                prepare_session(conn)
                 table.record_applied(migration, started_at, git_commit)
         else:
             # The 'started' row is committed first, so a crash halfway leaves a trace for deploy to refuse on.
             table.record_started(migration, started_at, git_commit)
             _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
+            prepare_session(conn)
             table.record_applied(migration, started_at, git_commit)
     except MigrationFailed as failure:
+        prepare_session(conn)
         table.record_failed(migration, started_at, git_commit, failure.pg_message, failure.line)
         raise
     return time.monotonic() - clock
@@ -193,9 +217,11 @@ def rollback_migration(conn: psycopg.Connection, table: HistoryTable, migration_
     if down.transactional:
         with conn.transaction():
             _run_statements(conn, down, down_sql, DOWN_FILE, hint)
+            prepare_session(conn)
             table.mark_rolled_back(migration_id)
     else:
         _run_statements(conn, down, down_sql, DOWN_FILE, hint)
+        prepare_session(conn)
         table.mark_rolled_back(migration_id)
     return time.monotonic() - clock
 
@@ -206,5 +232,6 @@ def replay(url: str, migrations: Sequence[Migration], progress: Callable[[Migrat
     with connect(url) as conn:
         for migration in migrations:
             _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint)
+            prepare_session(conn)
             if progress is not None:
                 progress(migration)

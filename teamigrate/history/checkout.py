@@ -15,6 +15,7 @@ import psycopg
 
 from teamigrate.config import Config
 from teamigrate.database import connect
+from teamigrate.history.apply import prepare_session
 from teamigrate.history.migrations import Migration, MigrationDirectory
 from teamigrate.history.sumfile import verify
 from teamigrate.history.table import HistoryTable
@@ -52,12 +53,7 @@ def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
         url = development_database_url(config)
     conn = connect(url)
     try:
-        try:
-            # A client killed mid-statement (SIGKILL, lost CI runner) otherwise leaves its
-            # backend running the statement, and holding the history lock, until the statement ends.
-            conn.execute("SET client_connection_check_interval = '1s'")
-        except psycopg.Error:
-            pass  # PostgreSQL before 14
+        prepare_session(conn)
         yield Target(url, conn, HistoryTable(conn, config.history_table))
     finally:
         conn.close()

@@ -162,3 +162,25 @@ def test_rows_follow_rename_and_delete(database: str) -> None:
         assert table.rows()[0].checksum == migration.checksum
         table.delete("20261127093000_init")
         assert table.rows() == ()
+
+
+def test_each_migration_starts_from_the_login_session(database: str) -> None:
+    import uuid
+
+    role = "tm_owner_" + uuid.uuid4().hex[:8]
+    first = Migration("20261126093000_settings", f"CREATE SCHEMA app;\nGRANT ALL ON SCHEMA app TO {role};\nSET search_path = app;\nSET ROLE {role};\nCREATE TABLE owned (id int);\n")
+    second = Migration("20261126093100_plain", "CREATE TABLE plain (id int);\n")
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role}")
+        try:
+            table = HistoryTable(conn, "public.teamigrate_history")
+            apply_migration(conn, table, first)
+            apply_migration(conn, table, second)
+            placed = conn.execute("SELECT relnamespace::regnamespace::text, pg_get_userbyid(relowner) FROM pg_class WHERE relname IN ('owned', 'plain') ORDER BY relname").fetchall()
+            assert [r.state for r in table.rows()] == ["applied", "applied"]
+            (login,) = conn.execute("SELECT session_user").fetchone() or ("",)
+            assert conn.execute("SELECT current_user").fetchone() == (login,)
+            conn.execute("DROP SCHEMA app CASCADE")
+        finally:
+            conn.execute(f"DROP ROLE {role}")
+    assert placed == [("app", role), ("public", login)]
