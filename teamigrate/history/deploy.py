@@ -16,7 +16,7 @@ from teamigrate.gitflow.git import head_commit
 from teamigrate.history.apply import apply_migration
 from teamigrate.history.checkout import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
-from teamigrate.history.states import MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
+from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
 from teamigrate.history.table import now
 
 
@@ -48,6 +48,10 @@ def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: s
         target.table.record_applied(squashed, now(), git_commit)
         output.line(f"recorded {squashed.id} as applied: it replaces {', '.join(squashed.replaces)}")
     todo = pending(states)
+    newest = max((s.id for s in states if s.state == APPLIED and s.row is not None), default="")
+    for migration in todo:
+        if migration.id < newest:
+            output.warn(f"{migration.id} sorts before {newest}, which is applied: applying it out of order (merged from another branch?)")
     with output.progress("deploying", len(todo)) as bar:
         for migration in todo:
             seconds = apply_migration(target.conn, target.table, migration, git_commit)

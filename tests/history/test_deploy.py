@@ -227,3 +227,15 @@ def test_resolve_applied_records_without_running_and_refuses_what_it_cannot(proj
     one_error(project.run("resolve"), "TM219")
     one_error(project.run("resolve", "--applied", "20261126093100_next", "--rolled-back", "20261126093100_next"), "TM219")
     assert history(project) == [("20261126093000_baseline", "applied"), ("20261126093100_next", "applied")]
+
+
+def test_a_migration_merged_in_before_applied_ones_is_applied_with_a_warning(project: Project) -> None:
+    add_migration(project, "20261126093000_a", "CREATE TABLE a (id int);\n")
+    add_migration(project, "20261126093200_c", "CREATE TABLE c (id int);\n")
+    project.ok("hash")
+    project.ok("deploy")
+    add_migration(project, "20261126093100_b", "CREATE TABLE b (id int);\n")
+    project.ok("hash")
+    result = project.ok("deploy")
+    assert "20261126093100_b sorts before 20261126093200_c" in result.stderr
+    assert [state for _, state in history(project)] == ["applied"] * 3
