@@ -184,3 +184,26 @@ def test_each_migration_starts_from_the_login_session(database: str) -> None:
         finally:
             conn.execute(f"DROP ROLE {role}")
     assert placed == [("app", role), ("public", login)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "line", "message"),
+    [
+        ("CREATE TABLE a (id int);\nCREATE TABLE b (\n  x txet\n);\n", 3, 'type "txet" does not exist'),  # PostgreSQL gives a position
+        ("CREATE TABLE a (id int);\n\nCREATE TABLE a (id int);\n", 3, 'relation "a" already exists'),  # it does not
+    ],
+)
+def test_replay_failures_name_the_line_whether_or_not_postgresql_gives_a_position(database: str, sql: str, line: int, message: str) -> None:
+    migrations = [Migration("20261126093000_ok", "CREATE TABLE ok (id int);\n"), Migration("20261126093100_bad", sql)]
+    with pytest.raises(MigrationFailed) as caught:
+        replay(database, migrations)
+    assert (caught.value.migration_id, caught.value.line) == ("20261126093100_bad", line)
+    assert message in caught.value.pg_message
+    assert tables(database) == {"ok"}
+
+
+def test_replay_refuses_what_deploy_refuses(database: str) -> None:
+    with pytest.raises(MigrationError) as caught:
+        replay(database, [Migration("20261126093000_tx", "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n")])
+    assert caught.value.code == "TM213"
+    assert tables(database) == set()
