@@ -101,14 +101,11 @@ def resolve(
 
 
 @app.command("hash")
-def hash_() -> None:
+def hash_() -> int:
     """Rewrite migrations/teamigrate.sum after an intended edit."""
-    from teamigrate.history.checkout import migration_directory
-    from teamigrate.history.sumfile import write_sum_file
+    from teamigrate.history.checkout import rewrite_sum
 
-    directory = migration_directory(config())
-    written = write_sum_file(directory)
-    output.line(f"wrote {directory.label}/{directory.sum_path.name} ({len(written.lines)} migrations)")
+    return rewrite_sum(config())
 
 
 # --- schema: diff (schema/) --------------------------------------------------

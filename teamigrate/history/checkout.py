@@ -1,7 +1,7 @@
 """The project's side of the history: its migrations folder as checked out, and its target database.
 
 Public API: `migration_directory(config)`, `checked_out_migrations(config,
-verify_sum=True)`, `open_target(config)` (a context manager yielding a
+verify_sum=True)`, `rewrite_sum(config)` (`teamigrate hash`), `open_target(config)` (a context manager yielding a
 `Target`: url, autocommit connection, HistoryTable).
 """
 
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import psycopg
 
+from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import connect
 from teamigrate.history.apply import prepare_session
 from teamigrate.history.migrations import Migration, MigrationDirectory
-from teamigrate.history.sumfile import verify
+from teamigrate.history.sumfile import verify, write_sum_file
 from teamigrate.history.table import HistoryTable
 
 
@@ -27,6 +28,14 @@ def migration_directory(config: Config) -> MigrationDirectory:
     except ValueError:
         label = str(config.migrations)
     return MigrationDirectory(config.migrations, label)
+
+
+def rewrite_sum(config: Config) -> int:
+    """`teamigrate hash`: teamigrate.sum rewritten from the migrations as they are now."""
+    directory = migration_directory(config)
+    written = write_sum_file(directory)
+    output.line(f"wrote {directory.label}/{directory.sum_path.name} ({len(written.lines)} migrations)")
+    return 0
 
 
 def checked_out_migrations(config: Config, verify_sum: bool = True) -> tuple[Migration, ...]:
