@@ -72,6 +72,10 @@ def identity_clause(table: Table, column: Column, identity: Identity) -> str:
     return f"GENERATED {kind} AS IDENTITY{suffix}"
 
 
+def default_not_null_name(table: Table, column: str) -> str:
+    return f"{table.name}_{column}_not_null"
+
+
 def column_definition(table: Table, column: Column) -> str:
     parts = [quote_ident(column.name), column.type]
     if column.collation:
@@ -82,10 +86,18 @@ def column_definition(table: Table, column: Column) -> str:
     if column.default is not None:
         parts.append(f"DEFAULT {column.default}")
     if column.not_null:
+        if column.not_null_name not in (None, default_not_null_name(table, column.name)):
+            parts.append(f"CONSTRAINT {quote_ident(column.not_null_name)}")
         parts.append("NOT NULL")
     if column.identity is not None:
         parts.append(identity_clause(table, column, column.identity))
     return " ".join(parts)
+
+
+def index_definition(index: Index) -> str:
+    # On a partitioned table pg_get_indexdef says ON ONLY (the parent alone, as pg_dump
+    # builds it); created here it must reach every partition.
+    return index.definition.replace(" ON ONLY ", " ON ", 1)
 
 
 def create_table(table: Table) -> str:

@@ -108,6 +108,9 @@ def _model_dependencies(objects: Mapping[Key, Any]) -> Iterable[tuple[Key, Key]]
         if isinstance(obj, Table):
             for parent in obj.inherits:
                 yield key, ("table", *parent)
+        if isinstance(obj, TableColumn) and obj.column.identity is not None:
+            identity = obj.column.identity
+            yield key, ("sequence", identity.sequence_schema, identity.sequence_name)
         if isinstance(obj, Sequence) and obj.owned_by is not None:
             yield ("owner", *key[1:]), ("column", *obj.owned_by)
             yield ("owner", *key[1:]), key
@@ -128,7 +131,14 @@ def _needs_rebuild(old: Any, new: Any) -> bool:
     if isinstance(old, CompositeType):
         return old.attributes != new.attributes
     if isinstance(old, Table):
-        return (old.partition_key is None) != (new.partition_key is None) or old.partition_key != new.partition_key
+        if old.partition_key != new.partition_key:
+            return True
+        # A column cannot go back from local to inherited-only: that takes a new table.
+        gained = [parent for parent in new.inherits if parent not in old.inherits]
+        return bool(gained) and any(
+            column.inherited and (previous := old.column(column.name)) is not None and not previous.inherited
+            for column in new.columns
+        )
     if isinstance(old, TableColumn):
         o, n = old.column, new.column
         if o.generated == n.generated and o.generated_kind == n.generated_kind:
@@ -262,7 +272,8 @@ class _Planner:
             key = _column_key(new, column)
             previous = old_columns.get(name)
             if previous is None:
-                self.added.add(key)
+                if not column.inherited:  # else the parent's new column reaches this table by itself
+                    self.added.add(key)
             elif previous.inherited and column.inherited:
                 continue
             elif replace(previous, inherited=False) != replace(column, inherited=False):
@@ -274,6 +285,8 @@ class _Planner:
         for name, column in old_columns.items():
             if name not in new_columns:
                 self.removed.add(_column_key(old, column))
+                if column.inherited:
+                    self.implicit.add(_column_key(old, column))  # goes with the parent's column
 
     def _children(self, relation: Key, objects: Mapping[Key, Any]) -> list[Key]:
         return [key for key, obj in objects.items() if _owner(obj, objects) == relation]
@@ -358,8 +371,8 @@ class _Planner:
             self.note(obj, "drop")
         if key in self.implicit:
             owner = _owner(obj, self.old)
-            assert owner is not None
-            self.alias[(PRE, key)] = (PRE, owner)
+            if owner is not None and (owner in self.removed or owner in self.rebuilt):
+                self.alias[(PRE, key)] = (PRE, owner)
             return
         if isinstance(obj, Sequence) and obj.owned_by is not None:
             owner_column: Key = ("column", *obj.owned_by)
@@ -419,7 +432,7 @@ class _Planner:
             hazards = [] if key in self._new_relations() else [Hazard.LOCKS_TABLE]
             if hazards and obj.definition.startswith("CREATE UNIQUE"):
                 hazards.append(Hazard.MAY_FAIL)
-            self.emit(POST, key, obj.definition, hazards, f"table {qualified(obj.schema, obj.table)}")
+            self.emit(POST, key, ddl.index_definition(obj), hazards, f"table {qualified(obj.schema, obj.table)}")
         elif isinstance(obj, View):
             self.emit(POST, key, ddl.create_view(obj))
         elif isinstance(obj, Function):
@@ -570,14 +583,12 @@ class _Planner:
             self.emit(POST, key, f"ALTER TABLE {name} SET {'UNLOGGED' if new.unlogged else 'LOGGED'}", [Hazard.REWRITES_TABLE], f"table {name}")
             details.append("unlogged" if new.unlogged else "logged")
         if old.options != new.options:
-            new_names = {option.split("=")[0] for option in new.options}
-            gone = [option.split("=")[0] for option in old.options if option.split("=")[0] not in new_names]
-            if gone:
-                self.emit(POST, key, f"ALTER TABLE {name} RESET ({', '.join(gone)})")
-            changed = [option for option in new.options if option not in old.options]
-            if changed:
-                self.emit(POST, key, f"ALTER TABLE {name} SET ({', '.join(changed)})")
-            details.append("storage parameters")
+            # Reset and set again, so that the catalog holds them in the target's order.
+            if old.options:
+                self.emit(POST, key, f"ALTER TABLE {name} RESET ({', '.join(option.split('=')[0] for option in old.options)})")
+            if new.options:
+                self.emit(POST, key, f"ALTER TABLE {name} SET ({', '.join(new.options)})")
+            details.append("storage parameters " + (", ".join(new.options) or "reset"))
         if old.rls_enabled != new.rls_enabled:
             self.emit(POST, key, f"ALTER TABLE {name} {'ENABLE' if new.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY")
             details.append("row level security " + ("enabled" if new.rls_enabled else "disabled"))
@@ -597,7 +608,8 @@ class _Planner:
             (old.identity.sequence_schema, old.identity.sequence_name) != (new.identity.sequence_schema, new.identity.sequence_name)
         )
         if identity_dropped:
-            self.emit(POST, key, f"{prefix} DROP IDENTITY")
+            # Before anything else, so that a sequence taking over its name can be created.
+            self.emit(PRE, key, f"{prefix} DROP IDENTITY")
             details.append("drop identity")
         if old.generated is not None and new.generated is None:
             self.emit(POST, key, f"{prefix} DROP EXPRESSION")
@@ -625,13 +637,23 @@ class _Planner:
             self.emit(POST, key, f"{prefix} SET DEFAULT {new.default}")
         if old.default != new.default:
             details.append(f"default {old.default or 'none'} -> {new.default or 'none'}")
+        table_name = new_obj.table.display
         if old.not_null != new.not_null:
             if new.not_null:
-                self.emit(POST, key, f"{prefix} SET NOT NULL", [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], subject)
+                if new.not_null_name not in (None, ddl.default_not_null_name(new_obj.table, new.name)):
+                    sql = f"ALTER TABLE {table_name} ADD CONSTRAINT {quote_ident(new.not_null_name)} NOT NULL {quote_ident(new.name)}"
+                else:
+                    sql = f"{prefix} SET NOT NULL"
+                self.emit(POST, key, sql, [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], subject)
                 details.append("set not null")
             else:
                 self.emit(POST, key, f"{prefix} DROP NOT NULL")
                 details.append("drop not null")
+        elif new.not_null and old.not_null_name and new.not_null_name and old.not_null_name != new.not_null_name:
+            # Renamed while the column is local: before it joins a parent, after it leaves one.
+            phase = PRE if new.inherited and not old.inherited else POST
+            self.emit(phase, key, f"ALTER TABLE {table_name} RENAME CONSTRAINT {quote_ident(old.not_null_name)} TO {quote_ident(new.not_null_name)}")
+            details.append(f"not null constraint {old.not_null_name} -> {new.not_null_name}")
         if new.identity is not None:
             if old.identity is None or identity_dropped:
                 self.emit(POST, key, f"{prefix} ADD {ddl.identity_clause(new_obj.table, new, new.identity)}",
@@ -698,8 +720,16 @@ class _Planner:
         details = []
         clauses = ddl.sequence_option_clauses(new.options, compared_to=old.options)
         if clauses:
-            # Never RESTART: the sequence's current value is data, not schema.
-            self.emit(POST, key, f"ALTER SEQUENCE {new.display} {' '.join(clauses)}")
+            alter = f"ALTER SEQUENCE {new.display} {' '.join(clauses)}"
+            if new.options.minimum > old.options.minimum or new.options.maximum < old.options.maximum:
+                # The current value is data and is kept; only when it falls outside the
+                # narrower range (where PostgreSQL refuses the ALTER) does it restart at START.
+                alter = (
+                    f"DO $teamigrate$\nBEGIN\n"
+                    f"  IF (SELECT last_value FROM {new.display}) BETWEEN {new.options.minimum} AND {new.options.maximum} THEN\n"
+                    f"    {alter};\n  ELSE\n    {alter} RESTART;\n  END IF;\nEND\n$teamigrate$"
+                )
+            self.emit(POST, key, alter)
             details.append(", ".join(clause.lower() for clause in clauses))
         if old.owned_by != new.owned_by:
             details.append("owned by " + (".".join(quote_ident(part) for part in new.owned_by) if new.owned_by else "none"))
@@ -744,6 +774,10 @@ class _Planner:
                 edge((PRE, dependant), (POST, dependency))
                 if dependency in self.renamed:
                     edge((POST, dependant), (FINAL, dependency))
+        for dependant, dependency in self.old_deps:
+            # What an altered object stops using may only go once the alteration ran.
+            if dependant in involved and dependency in self.removed and dependant not in self.removed and dependant not in self.rebuilt:
+                edge((POST, dependant), (PRE, dependency))
         for dependant, dependency in self.new_deps:
             if dependant in involved and dependency in involved:
                 edge((POST, dependency), (POST, dependant))

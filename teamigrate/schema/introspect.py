@@ -51,7 +51,7 @@ def _grants(rows: list[list[Any]] | None) -> tuple[Grant, ...]:
 
 
 def _options(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(sorted(values or ()))
+    return tuple(values or ())
 
 
 class _Catalog:
@@ -130,6 +130,7 @@ class _Catalog:
                 collation=row["collation"], identity=identity,
                 generated=row["default"] if row["generated"] else None,
                 generated_kind=row["generated"] or "", inherited=row["inherited"], comment=row["comment"],
+                not_null_name=row["not_null_name"],
             ))
         names = {row["oid"]: (row["schema"], row["name"]) for row in self.rows["tables"]}
         tables: dict[int, Table] = {}
@@ -248,6 +249,10 @@ class _Catalog:
         return self.keys.get((classid, objid))
 
     def _dependencies(self) -> Iterable[tuple[Key, Key]]:
+        for row in self.rows["extension_members"]:
+            extension = self.keys.get((PG_EXTENSION, row["extension_oid"]))
+            if extension is not None:
+                self.keys.setdefault((row["classid"], row["objid"]), extension)
         for row in self.rows["dependencies"]:
             dependant = self._resolve(row["classid"], row["objid"], row["objsubid"])
             if dependant is None or dependant[0] == "sequence":
@@ -266,7 +271,7 @@ def _sequence_options(row: Row) -> SequenceOptions:
 
 _QUERIES = (
     "namespaces", "extensions", "types", "tables", "columns", "sequences", "constraints", "views",
-    "indexes", "functions", "triggers", "policies", "dependencies", "unmanaged",
+    "indexes", "functions", "triggers", "policies", "dependencies", "extension_members", "unmanaged",
 )
 
 

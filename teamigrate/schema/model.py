@@ -168,6 +168,7 @@ class Column:
     generated_kind: str = ""  # "s" stored, "v" virtual (PostgreSQL 18)
     inherited: bool = False  # from a parent or partitioned table, managed there
     comment: str | None = None
+    not_null_name: str | None = None  # PostgreSQL 18 names NOT NULL constraints
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ class Table:
     partition_of: tuple[str, str] | None = None  # parent (schema, name) of a partition
     partition_bound: str | None = None
     inherits: tuple[tuple[str, str], ...] = ()  # plain inheritance parents, in order
-    options: tuple[str, ...] = ()  # storage parameters: fillfactor=70, ...
+    options: tuple[str, ...] = ()  # storage parameters in catalog order (pg_dump shows that order)
     rls_enabled: bool = False
     rls_forced: bool = False
     comment: str | None = None

@@ -1,0 +1,152 @@
+"""Pure parts of the schema engine: quoting, the generic comparison, ordering, hazards and summaries."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from teamigrate.schema import Hazard, Plan, Schema, Statement, diff_schemas, differences
+from teamigrate.schema.model import Column, Constraint, Enum, Function, Index, Key, Sequence, SequenceOptions, Table, View
+from teamigrate.schema.quoting import qualified, quote_ident, quote_literal
+from teamigrate.schema.summary import plan_to_json, render_summary
+
+
+def test_quote_ident_leaves_plain_names_alone() -> None:
+    assert quote_ident("users") == "users"
+    assert quote_ident("user_id2") == "user_id2"
+    assert quote_ident("_private$x") == "_private$x"
+
+
+def test_quote_ident_quotes_what_postgres_would() -> None:
+    assert quote_ident("Users") == '"Users"'
+    assert quote_ident("user") == '"user"'  # reserved
+    assert quote_ident("order") == '"order"'
+    assert quote_ident("2fa") == '"2fa"'
+    assert quote_ident("a b") == '"a b"'
+    assert quote_ident('say "hi"') == '"say ""hi"""'
+    assert quote_ident("name") == "name"  # unreserved keyword: safe bare
+
+
+def test_qualified_and_literal() -> None:
+    assert qualified("public", "Order") == 'public."Order"'
+    assert quote_literal("it's") == "'it''s'"
+    assert quote_literal("back\\slash") == "E'back\\\\slash'"
+
+
+def test_differences_reports_added_removed_changed() -> None:
+    added, removed, changed = differences({"a": 1, "b": 2, "c": 3}, {"b": 2, "c": 4, "d": 5})
+    assert (added, removed, changed) == (["d"], ["a"], ["c"])
+
+
+def _table(name: str, *columns: Column) -> Table:
+    return Table("public", name, columns)
+
+
+def _schema(*objects: object, dependencies: frozenset[tuple[Key, Key]] = frozenset()) -> Schema:
+    kinds: dict[str, dict[Key, object]] = {}
+    for obj in objects:
+        kind = {Table: "tables", Constraint: "constraints", Index: "indexes", View: "views", Enum: "types",
+                Function: "functions", Sequence: "sequences"}[type(obj)]
+        kinds.setdefault(kind, {})[obj.key] = obj  # type: ignore[attr-defined]
+    return Schema(**{kind: MappingProxyType(found) for kind, found in kinds.items()}, dependencies=dependencies)  # type: ignore[arg-type]
+
+
+def test_identical_schemas_give_an_empty_plan() -> None:
+    schema = _schema(_table("users", Column("id", "integer", not_null=True)))
+    plan = diff_schemas(schema, schema)
+    assert plan.is_empty
+    assert plan.to_sql() == ""
+    assert plan.changes == []
+
+
+def test_tables_are_created_before_their_foreign_keys_and_views_after_columns() -> None:
+    users = _table("users", Column("id", "integer", not_null=True))
+    posts = _table("posts", Column("id", "integer"), Column("user_id", "integer"))
+    pkey = Constraint("public", "users", "users_pkey", "p", "PRIMARY KEY (id)")
+    fkey = Constraint("public", "posts", "posts_user_id_fkey", "f", "FOREIGN KEY (user_id) REFERENCES public.users(id)")
+    view = View("public", "v", " SELECT id FROM public.posts;")
+    target = _schema(users, posts, pkey, fkey, view, dependencies=frozenset({
+        (fkey.key, pkey.key), (view.key, ("column", "public", "posts", "id")),
+    }))
+    sql = [s.sql for s in diff_schemas(Schema(), target).statements]
+    assert sql.index("CREATE TABLE public.users (\n    id integer NOT NULL\n)") < sql.index(
+        "ALTER TABLE public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id)"
+    ) < sql.index("ALTER TABLE public.posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id)")
+    assert sql[-1].startswith("CREATE VIEW public.v")
+    # And back: the view and the foreign key go before the tables they need.
+    back = [s.sql for s in diff_schemas(target, Schema()).statements]
+    assert back.index("DROP VIEW public.v") < back.index("DROP TABLE public.posts")
+    # The foreign key goes with its table, which must go before the table it references.
+    assert back.index("DROP TABLE public.posts") < back.index("DROP TABLE public.users")
+    assert not any("DROP CONSTRAINT" in sql for sql in back)
+
+
+def test_a_view_over_a_retyped_column_is_dropped_first_and_recreated_after() -> None:
+    view = View("public", "v", " SELECT n FROM public.t;")
+    dependencies = frozenset({(view.key, ("column", "public", "t", "n"))})
+    source = _schema(_table("t", Column("n", "integer")), view, dependencies=dependencies)
+    target = _schema(_table("t", Column("n", "bigint")), view, dependencies=dependencies)
+    sql = [s.sql for s in diff_schemas(source, target).statements]
+    assert sql == [
+        "DROP VIEW public.v",
+        "ALTER TABLE public.t ALTER COLUMN n TYPE bigint USING n::bigint",
+        "CREATE VIEW public.v AS\n SELECT n FROM public.t",
+    ]
+
+
+def test_enum_value_added_in_the_middle_is_altered_in_place() -> None:
+    source = _schema(Enum("public", "mood", ("sad", "happy")))
+    target = _schema(Enum("public", "mood", ("sad", "ok", "happy")))
+    plan = diff_schemas(source, target)
+    assert [s.sql for s in plan.statements] == ["ALTER TYPE public.mood ADD VALUE 'ok' AFTER 'sad'"]
+    assert not plan.statements[0].transactional
+    assert plan.changes[0].detail == "add value 'ok'"
+
+
+def test_hazards_are_commented_above_their_statement() -> None:
+    source = _schema(_table("t", Column("a", "integer"), Column("b", "text")))
+    target = _schema(_table("t", Column("a", "integer")))
+    plan = diff_schemas(source, target)
+    assert plan.to_sql() == (
+        "-- hazard: drops-data: the data in column public.t.b is lost\n"
+        "ALTER TABLE public.t DROP COLUMN b;\n"
+    )
+    assert plan.to_sql(comments=False) == "ALTER TABLE public.t DROP COLUMN b;\n"
+    assert plan.hazards == {Hazard.DROPS_DATA}
+    assert [s.sql for s in plan.data_loss_statements] == ["ALTER TABLE public.t DROP COLUMN b"]
+
+
+def test_sequence_changes_never_restart() -> None:
+    options = SequenceOptions("bigint", 1, 1, 1, 9223372036854775807, 1, False)
+    source = _schema(Sequence("public", "s", options))
+    target = _schema(Sequence("public", "s", SequenceOptions("bigint", 1, 5, 1, 1000, 10, True)))
+    sql = [s.sql for s in diff_schemas(source, target).statements]
+    assert sql == ["ALTER SEQUENCE public.s INCREMENT BY 5 MAXVALUE 1000 CACHE 10 CYCLE"]
+
+
+def test_summary_groups_changes_by_table() -> None:
+    source = _schema(_table("users", Column("id", "integer"), Column("old", "text")), _table("gone", Column("x", "integer")))
+    target = _schema(_table("users", Column("id", "bigint"), Column("email", "text", not_null=True)),
+                     Enum("public", "mood", ("a",)))
+    plan = diff_schemas(source, target)
+    text = render_summary(plan)
+    assert text.splitlines()[:8] == [
+        "(not in a table)",
+        "  + enum public.mood",
+        "public.gone",
+        "  - table public.gone",
+        "public.users",
+        "  - column old",
+        "  ~ column id: type integer -> bigint",
+        "  + column email",
+    ]
+    assert "Hazards: drops-data, may-fail-on-existing-data, rewrites-table." in text
+    data = plan_to_json(plan)
+    assert data["empty"] is False
+    assert {"kind": "column", "action": "add", "name": "public.users.email", "table": "public.users", "detail": ""} in data["changes"]
+    assert any(s["hazards"] == ["drops-data"] and s["sql"] == "DROP TABLE public.gone" for s in data["statements"])
+    assert render_summary(Plan()) == "No changes.\n"
+
+
+def test_statement_hazard_comment_names_its_subject() -> None:
+    statement = Statement("ALTER TABLE t ALTER COLUMN c SET NOT NULL", frozenset({Hazard.MAY_FAIL}), subject="column t.c")
+    assert statement.hazard_comments() == ["-- hazard: may-fail-on-existing-data: fails if existing data in column t.c does not fit"]
