@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,33 @@ def schema_dump(url: str) -> list[str]:
 
 def migration_folders(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "migrations").iterdir() if p.is_dir())
+
+
+def run_on_a_terminal(project: Project, *args: str, answer: str | None = None) -> tuple[int, str, str]:
+    """Run teamigrate with stdin and stderr on a pseudo-terminal (as a developer's shell has them)."""
+    primary, secondary = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "teamigrate", *args], cwd=project.root, stdin=secondary, stderr=secondary,
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(secondary)
+    if answer is not None:
+        os.write(primary, answer.encode())
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(primary, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    stdout, _ = process.communicate(timeout=600)
+    reader.join(timeout=10)
+    os.close(primary)
+    return process.returncode, stdout, b"".join(chunks).decode("utf-8", "replace")

@@ -119,3 +119,14 @@ def test_dev_uses_the_embedded_database_when_database_url_is_empty(tmp_path: Pat
     status = run_cli(["status", "--json"], root)
     assert status.stdout.count('"state": "applied"') == 3
     assert "dev_fresh_" in status.stdout  # the project's own database on the embedded server
+
+
+def test_dev_asks_for_the_name_on_a_terminal(dev_project: Project) -> None:
+    from tests.develop.conftest import run_on_a_terminal
+
+    dev_project.write("schema.sql", SCHEMA_V1)
+    code, stdout, terminal = run_on_a_terminal(dev_project, "dev", answer="add users\n")
+    assert code == 0, terminal
+    [folder] = migration_folders(dev_project.root)
+    assert folder.endswith("_add_users") and "name of the new migration" in terminal
+    assert dev_project.sql("SELECT to_regclass('public.users')::text") == [("users",)]

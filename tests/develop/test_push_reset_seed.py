@@ -112,3 +112,17 @@ def test_seed_shell_command_gets_database_url(dev_project: Project) -> None:
 
     config.write_text(text.replace("seed: ", "seed: false && ", 1))
     assert_refused(dev_project.run("seed"), "TM411")
+
+
+def test_reset_asks_on_a_terminal(dev_project: Project) -> None:
+    from tests.develop.conftest import run_on_a_terminal
+
+    dev_project.write("schema.sql", SCHEMA_V1)
+    dev_project.ok("dev", "--name", "users")
+    dev_project.sql("INSERT INTO users (email) VALUES ('keep@example.com')")
+    code, _, terminal = run_on_a_terminal(dev_project, "reset", answer="n\n")
+    assert code == 1 and "error[TM407]" in terminal and "Drop every schema" in terminal
+    assert dev_project.sql("SELECT count(*) FROM users") == [(1,)]
+    code, stdout, terminal = run_on_a_terminal(dev_project, "reset", answer="y\n")
+    assert code == 0, terminal
+    assert dev_project.sql("SELECT count(*) FROM users") == [(0,)]

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import threading
 
 from tests.conftest import Project
-from tests.develop.conftest import migration_folders, schema_dump
+from tests.develop.conftest import migration_folders, run_on_a_terminal, schema_dump
 from tests.develop.realistic_project import write_project
 
 WEBHOOKS = """
@@ -20,34 +16,6 @@ CREATE TABLE webhooks (
     active boolean NOT NULL DEFAULT true
 );
 """
-
-
-def run_on_a_terminal(project: Project, *args: str) -> tuple[int, str, str]:
-    """Run teamigrate with stdin and stderr on a pseudo-terminal (as a developer's shell has them)."""
-    primary, secondary = os.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "teamigrate", *args], cwd=project.root, stdin=secondary, stderr=secondary,
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
-    )
-    os.close(secondary)
-    chunks: list[bytes] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                data = os.read(primary, 4096)
-            except OSError:
-                return
-            if not data:
-                return
-            chunks.append(data)
-
-    reader = threading.Thread(target=drain)
-    reader.start()
-    stdout, _ = process.communicate(timeout=600)
-    reader.join(timeout=10)
-    os.close(primary)
-    return process.returncode, stdout, b"".join(chunks).decode("utf-8", "replace")
 
 
 def states(project: Project) -> dict[str, str]:
