@@ -47,6 +47,19 @@ def test_templates_in_hooks_folder_are_the_ones_the_package_ships() -> None:
         assert MARKER in top_level
 
 
+def test_pre_commit_framework_manifest_is_valid_and_offers_both_hooks() -> None:
+    manifest = REPOSITORY / ".pre-commit-hooks.yaml"
+    checked = subprocess.run([str(Path(sys.executable).parent / "pre-commit"), "validate-manifest", str(manifest)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    import yaml
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(manifest.read_text())}
+    assert hooks["teamigrate-check"]["entry"] == "teamigrate check --staged"
+    assert hooks["teamigrate-check"]["pass_filenames"] is False
+    assert hooks["teamigrate-lint"]["entry"] == "teamigrate lint"
+    assert {hook["language"] for hook in hooks.values()} == {"python"}
+
+
 def test_install_writes_three_executable_hooks_that_call_this_python(repo: Path) -> None:
     result = run_cli(["hooks", "install"], repo)
     assert result.returncode == 0, result.stderr
@@ -183,7 +196,34 @@ def test_post_merge_never_fails_the_merge(repo: Path) -> None:
 
     merge = subprocess.run(["git", "merge", "--no-edit", "feature"], cwd=repo, capture_output=True, text=True)
     assert merge.returncode == 0, merge.stderr
-    assert "legacy-post-merge-ran" in merge.stdout
+    assert "legacy-post-merge-ran" in merge.stderr  # git passes hook output on to stderr
     assert "error[TM111]" in merge.stderr
     assert "warning: the local database was not synced" in merge.stderr
     assert (repo / "feature.txt").exists()
+
+
+def test_pre_commit_hook_refuses_a_schema_change_without_a_migration_until_new(tmp_path: Path, make_database) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "app"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    assert run_cli(["init"], root).returncode == 0
+    config = root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("database_url: ${DATABASE_URL:-}", f"database_url: {make_database()}", 1) + "\nschema: schema.sql\n")
+    (root / "schema.sql").write_text("")
+    assert run_cli(["hooks", "install"], root).returncode == 0
+    git(root, "add", "-A")
+    first = subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+
+    (root / "schema.sql").write_text("CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    git(root, "add", "schema.sql")
+    refused = subprocess.run(["git", "commit", "-q", "-m", "users"], cwd=root, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "error[TM" in refused.stderr and "teamigrate new" in refused.stderr
+    assert git(root, "rev-list", "--count", "HEAD").strip() == "1"
+
+    assert run_cli(["new", "add_users"], root).returncode == 0
+    git(root, "add", "-A")
+    accepted = subprocess.run(["git", "commit", "-q", "-m", "users"], cwd=root, capture_output=True, text=True)
+    assert accepted.returncode == 0, accepted.stderr
+    assert git(root, "rev-list", "--count", "HEAD").strip() == "2"
