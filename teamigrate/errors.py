@@ -60,6 +60,9 @@ CODES: dict[str, str] = {
     "TM305": "pg_dump could not copy a live database into the shadow (check it is reachable)",
     "TM310": "SQL teamigrate generated failed in the shadow (a bug: write the change by hand with `new --empty`, report it)",
     "TM311": "SQL teamigrate generated did not reach the target schema (a bug: write the change by hand, report it)",
+    # introspection (schema engine core)
+    "TM320": "the database runs a PostgreSQL older than 15, which teamigrate cannot read (upgrade it, or point at a newer server)",
+    "TM321": "reading the database's catalog failed (the message is PostgreSQL's; check the role may read pg_catalog)",
     # --- TM4xx: developer workflow -----------------------------------------
     "TM401": "`new`, `dev` or `push` needs a schema source and teamigrate.yaml names none (set `schema: schema.sql`, or write the migration by hand with `new NAME --empty`)",
     "TM402": "your database differs from the migrations applied to it: drift (keep it with `teamigrate dev --capture-drift`, or discard it with `teamigrate reset`)",

@@ -10,6 +10,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from teamigrate.database import mask_url
+from teamigrate.errors import DatabaseError
+
 from teamigrate.schema.model import (
     Column,
     CompositeAttribute,
@@ -275,16 +278,28 @@ _QUERIES = (
 )
 
 
+MINIMUM_SERVER_VERSION = 150000
+
+
 def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, str]] = ()) -> Schema:
+    if conn.info.server_version < MINIMUM_SERVER_VERSION:
+        raise DatabaseError(
+            "TM320", f"the database runs PostgreSQL {conn.info.server_version // 10000}; teamigrate reads 15 and later",
+            "upgrade the server, or point teamigrate at a PostgreSQL 15+ server",
+        )
     rows: dict[str, list[Row]] = {}
-    # One snapshot for every query, so that a concurrent DDL cannot tear the model.
-    with conn.transaction():
-        with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            # With only pg_catalog on the path, every deparser qualifies user objects,
-            # so the DDL built from its output runs whatever the applying session's path.
-            cur.execute("SET LOCAL search_path = pg_catalog")
-            for name in _QUERIES:
-                cur.execute(query(name))
-                rows[name] = cur.fetchall()
+    try:
+        # One snapshot for every query, so that a concurrent DDL cannot tear the model.
+        with conn.transaction():
+            with conn.cursor(row_factory=dict_row) as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # With only pg_catalog on the path, every deparser qualifies user objects,
+                # so the DDL built from its output runs whatever the applying session's path.
+                cur.execute("SET LOCAL search_path = pg_catalog")
+                for name in _QUERIES:
+                    cur.execute(query(name))
+                    rows[name] = cur.fetchall()
+    except psycopg.Error as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError("TM321", f"reading the catalog failed: {mask_url(message)}", "check that the role may read pg_catalog, and run again") from None
     return _Catalog(rows, set(exclude_tables)).build()
