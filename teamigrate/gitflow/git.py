@@ -13,7 +13,8 @@ import git
 from teamigrate.errors import TeamigrateError
 
 # Variables a hook inherits from the git process that runs it; they would point
-# GitPython at the wrong repository or index (pre-commit's git.py does the same).
+# our git commands at the wrong repository or index (pre-commit's git.py drops
+# them too).
 _MISLEADING = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
 
 

@@ -64,8 +64,8 @@ def rebase_migrations(config: Config, now: datetime | None = None) -> int:
     # or does not build the schema source, leaves the work tree as it was.
     _check_in_shadow(config, result)
 
+    _move_all(repository, folder, plan.renames)
     for rename in plan.renames:
-        _move(repository, f"{folder}/{rename.old_id}", f"{folder}/{rename.new_id}")
         output.line(f"renamed {rename.old_id} -> {rename.new_id}")
     result_sum.write(directory.sum_path)
     repository.stage(sum_path)
@@ -126,6 +126,19 @@ def _check_in_shadow(config: Config, migrations: Sequence[Migration]) -> None:
         )
     else:
         output.note(f"replayed {len(migrations)} migrations in the shadow database: the result matches {config.schema.name}")
+
+
+def _move_all(repository: GitRepository, folder: str, renames: Sequence[Rename]) -> None:
+    """Every folder moved, or (when git refuses one) none."""
+    done: list[Rename] = []
+    try:
+        for rename in renames:
+            _move(repository, f"{folder}/{rename.old_id}", f"{folder}/{rename.new_id}")
+            done.append(rename)
+    except TeamigrateError:
+        for rename in reversed(done):
+            _move(repository, f"{folder}/{rename.new_id}", f"{folder}/{rename.old_id}")
+        raise
 
 
 def _move(repository: GitRepository, old: str, new: str) -> None:
