@@ -145,7 +145,10 @@ def _move(repository: GitRepository, old: str, new: str) -> None:
     if repository.is_tracked(old):
         repository.move(old, new)
     else:  # a migration not committed yet
-        os.replace(repository.root / old, repository.root / new)
+        try:
+            os.replace(repository.root / old, repository.root / new)
+        except OSError as exc:
+            raise TeamigrateError("TM501", f"cannot move {old} to {new}: {exc.strerror}", "fix what stands in the way, then run `teamigrate rebase` again") from None
 
 
 def _rename_history_rows(config: Config, renames: Sequence[Rename]) -> None:
