@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from teamigrate.shadow import ShadowServer
+from teamigrate.shadow.cluster import embedded_bin_dir
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
 from tests.schema.test_roundtrip import apply_plan, introspect_url, load_sql, pg15_server  # noqa: F401 - pg15_server is a fixture
 
@@ -87,3 +89,31 @@ def qualified_tables(url: str) -> list[str]:
             " WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', 'billing', 'audit', 'analytics')"
         ).fetchall()
     return [row[0] for row in rows]
+
+
+def test_diff_command_from_empty_to_the_schema_file(tmp_path: Path, shadow_server: ShadowServer) -> None:
+    from tests.conftest import run_cli
+
+    result = run_cli(["diff", "--from", "empty", "--to", f"schema:{SCHEMA_SQL}"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    generated = tmp_path / "generated.sql"
+    generated.write_text(result.stdout)
+
+    summary = run_cli(["diff", "--from", "empty", "--to", f"schema:{SCHEMA_SQL}", "--format", "summary", "--no-verify"], tmp_path)
+    assert summary.returncode == 0, summary.stderr
+
+    with shadow_server.scratch() as realistic, shadow_server.scratch() as rebuilt:
+        load_sql(realistic, SCHEMA_SQL.read_text())
+        # As a user would run it: psql, statement by statement, stopping at the first error.
+        psql = embedded_bin_dir() / "psql"
+        loaded = subprocess.run(
+            [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(generated), "--dbname", rebuilt],
+            capture_output=True, text=True, check=False,
+        )
+        assert loaded.returncode == 0, f"the generated SQL does not load: {loaded.stderr}"
+        assert_same_schema(normalise(dump_schema(rebuilt)), normalise(dump_schema(realistic)), "generated.sql", "schema.sql")
+        tables = qualified_tables(realistic)
+
+    groups = summary_groups(summary.stdout)
+    for table in tables:
+        assert table in groups or table.removeprefix("public.") in groups, f"{table} missing from the summary:\n{summary.stdout}"
