@@ -224,6 +224,15 @@ def _length(type_text: str) -> int:
         return 1 << 30
 
 
+def _default_grants(obj: Any) -> tuple[Grant, ...]:
+    """What PostgreSQL grants on a new object by itself (acldefault), besides its owner."""
+    if isinstance(obj, Function):
+        return (Grant("PUBLIC", "EXECUTE"),)
+    if isinstance(obj, Enum | Domain | CompositeType):
+        return (Grant("PUBLIC", "USAGE"),)
+    return ()
+
+
 class _Planner:
     """Collects each object's statements per phase, then orders them by the dependency graph."""
 
@@ -435,6 +444,7 @@ class _Planner:
             self.emit(POST, key, ddl.index_definition(obj), hazards, f"table {qualified(obj.schema, obj.table)}")
         elif isinstance(obj, View):
             self.emit(POST, key, ddl.create_view(obj))
+            self._view_column_comments(key, obj, ())
         elif isinstance(obj, Function):
             self.emit(POST, key, obj.definition.rstrip())
         elif isinstance(obj, Trigger):
@@ -499,13 +509,20 @@ class _Planner:
         self.emit(POST, key, ddl.comment_statement(target or ddl.comment_target(new), new.comment))
         return ["comment"]
 
+    def _view_column_comments(self, key: Key, view: View, before: tuple[tuple[str, str], ...]) -> list[str]:
+        old, new = dict(before), dict(view.column_comments)
+        names = [name for name in new if old.get(name) != new[name]] + [name for name in old if name not in new]
+        for name in names:
+            self.emit(POST, key, ddl.comment_statement(f"COLUMN {view.display}.{quote_ident(name)}", new.get(name)))
+        return ["column comments"] if names else []
+
     def _grants(self, key: Key, new: Any, old: Any | None) -> list[str]:
         if not self.include_grants:
             return []
         target = ddl.grant_target(new)
         if target is None:
             return []
-        before: set[Grant] = set(old.grants) if old is not None else set()
+        before: set[Grant] = set(old.grants) if old is not None else set(_default_grants(new))
         after: set[Grant] = set(new.grants)
         for grant in sorted(before - after):
             self.emit(POST, key, ddl.grant_statement(target, grant, revoke=True))
@@ -553,6 +570,8 @@ class _Planner:
                 self.emit(POST, key, self._trigger_state(new))
                 details.append("enabled state")
             details += self._comment(key, old, new)
+        elif isinstance(new, View):
+            details = self._comment(key, old, new) + self._view_column_comments(key, new, old.column_comments)
         else:
             details = self._comment(key, old, new)
         if isinstance(new, Namespace | Sequence | Table | View | Function | Enum | Domain | CompositeType):

@@ -199,6 +199,7 @@ class _Catalog:
             view = View(
                 row["schema"], row["name"], row["definition"], row["materialized"],
                 _options(row["options"]), row["comment"], _grants(row["grants"]),
+                tuple((name, comment) for name, comment in row["column_comments"] or ()),
             )
             self.keys[(PG_CLASS, row["oid"])] = view.key
             self.relation_names[row["oid"]] = (view.schema, view.name)

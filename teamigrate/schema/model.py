@@ -246,6 +246,7 @@ class View:
     options: tuple[str, ...] = ()  # security_barrier=true, check_option=local, ...
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
+    column_comments: tuple[tuple[str, str], ...] = ()  # (column, comment)
 
     @property
     def key(self) -> Key:

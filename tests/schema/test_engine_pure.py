@@ -118,9 +118,20 @@ def test_hazards_are_commented_above_their_statement() -> None:
 def test_sequence_changes_never_restart() -> None:
     options = SequenceOptions("bigint", 1, 1, 1, 9223372036854775807, 1, False)
     source = _schema(Sequence("public", "s", options))
-    target = _schema(Sequence("public", "s", SequenceOptions("bigint", 1, 5, 1, 1000, 10, True)))
+    target = _schema(Sequence("public", "s", SequenceOptions("bigint", 7, 5, 1, 9223372036854775807, 10, True)))
     sql = [s.sql for s in diff_schemas(source, target).statements]
-    assert sql == ["ALTER SEQUENCE public.s INCREMENT BY 5 MAXVALUE 1000 CACHE 10 CYCLE"]
+    assert sql == ["ALTER SEQUENCE public.s INCREMENT BY 5 START WITH 7 CACHE 10 CYCLE"]
+
+
+def test_a_narrower_sequence_range_restarts_only_a_value_outside_it() -> None:
+    source = _schema(Sequence("public", "s", SequenceOptions("bigint", 1, 1, 1, 9223372036854775807, 1, False)))
+    target = _schema(Sequence("public", "s", SequenceOptions("integer", 10, 1, 10, 1000, 1, False)))
+    sql = [s.sql for s in diff_schemas(source, target).statements]
+    alter = "ALTER SEQUENCE public.s AS integer MINVALUE 10 MAXVALUE 1000 START WITH 10"
+    assert sql == [
+        "DO $teamigrate$\nBEGIN\n  IF (SELECT last_value FROM public.s) BETWEEN 10 AND 1000 THEN\n"
+        f"    {alter};\n  ELSE\n    {alter} RESTART;\n  END IF;\nEND\n$teamigrate$"
+    ]
 
 
 def test_summary_groups_changes_by_table() -> None:

@@ -27,7 +27,7 @@ SELECT t.oid, t.typarray, n.nspname AS schema, t.typname AS name, t.typtype AS k
        END AS attributes,
        d.description AS comment,
        (SELECT jsonb_agg(jsonb_build_array(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, a.is_grantable))
-          FROM aclexplode(t.typacl) a WHERE a.grantee <> t.typowner) AS grants
+          FROM aclexplode(COALESCE(t.typacl, acldefault('T', t.typowner))) a WHERE a.grantee <> t.typowner) AS grants
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class r ON r.oid = t.typrelid
