@@ -8,6 +8,9 @@ from pathlib import Path
 from teamigrate import output
 from teamigrate.config import CONFIG_NAME, Config
 from teamigrate.database import mask_url
+from teamigrate.develop.drafting import draft_between
+from teamigrate.develop.folders import add_migration, replace_migrations
+from teamigrate.develop.new import migration_from_draft
 from teamigrate.errors import MigrationError
 from teamigrate.gitflow.git import head_commit
 from teamigrate.history.checkout import migration_directory, open_target
@@ -16,9 +19,6 @@ from teamigrate.history.sumfile import write_atomically
 from teamigrate.history.table import now as utc_now
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer, development_database_url
-from teamigrate.develop.drafting import draft_between
-from teamigrate.develop.folders import add_migration, replace_migrations
-from teamigrate.develop.new import migration_from_draft
 
 BASELINE_NAME = "baseline"
 

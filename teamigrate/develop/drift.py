@@ -8,6 +8,9 @@ from datetime import datetime
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
+from teamigrate.develop.drafting import draft_between, hazard_lines
+from teamigrate.develop.folders import replace_migrations
+from teamigrate.develop.new import migration_from_draft, write_new_migration
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.gitflow.git import head_commit
 from teamigrate.history.checkout import Target, migration_directory, open_target
@@ -17,9 +20,6 @@ from teamigrate.history.table import HistoryRow, now
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.plan import Plan
 from teamigrate.schema.sources import SchemaWorkspace
-from teamigrate.develop.drafting import draft_between, hazard_lines
-from teamigrate.develop.folders import replace_migrations
-from teamigrate.develop.new import migration_from_draft, write_new_migration
 
 CAPTURED_NAME = "captured_drift"
 
@@ -54,7 +54,7 @@ def partial_squash(migrations: Sequence[Migration], rows: Sequence[HistoryRow]) 
             return MigrationError(
                 "TM417",
                 f"{migration.id} replaces {len(migration.replaces)} migrations, and the database applied only {len(done)} of them (the last: {done[-1]})",
-                f"check out the commit before the squash and run `teamigrate deploy` to finish the range, then come back; or rebuild the database with `teamigrate reset`",
+                "check out the commit before the squash and run `teamigrate deploy` to finish the range, then come back; or rebuild the database with `teamigrate reset`",
                 migration_id=migration.id,
             )
     return None

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from teamigrate import output
 from teamigrate.config import Config
+from teamigrate.develop.drafting import MigrationDraft, draft_between, hazard_lines, render_migration_sql
+from teamigrate.develop.folders import add_migration
+from teamigrate.develop.replay import replayed
 from teamigrate.errors import TeamigrateError
 from teamigrate.history.checkout import checked_out_migrations, migration_directory
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration, new_migration_id
 from teamigrate.schema.sources import SchemaWorkspace, Source
 from teamigrate.shadow import ShadowServer
-from teamigrate.develop.drafting import MigrationDraft, draft_between, hazard_lines, render_migration_sql
-from teamigrate.develop.folders import add_migration
-from teamigrate.develop.replay import replayed
 
 EMPTY_MIGRATION = """\
 -- Write this migration's SQL: a hand-written change, or a data migration.

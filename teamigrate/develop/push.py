@@ -7,14 +7,14 @@ import psycopg
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import connect, mask_url
+from teamigrate.develop.drafting import hazard_lines
+from teamigrate.develop.new import schema_source
 from teamigrate.errors import DatabaseError, TeamigrateError
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.plan import Plan
 from teamigrate.schema.proof import prove_plan
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer, development_database_url
-from teamigrate.develop.drafting import hazard_lines
-from teamigrate.develop.new import schema_source
 
 
 def push(config: Config, *, accept_data_loss: bool = False) -> int:

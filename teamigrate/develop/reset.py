@@ -8,13 +8,13 @@ from psycopg import sql
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import is_local_url, mask_url, url_host
+from teamigrate.develop.interaction import can_ask, confirm
+from teamigrate.develop.seed import run_seed
 from teamigrate.errors import TeamigrateError
 from teamigrate.gitflow.git import head_commit
 from teamigrate.history.checkout import checked_out_migrations, open_target
 from teamigrate.history.deploy import apply_pending
 from teamigrate.shadow import development_database_url
-from teamigrate.develop.interaction import can_ask, confirm
-from teamigrate.develop.seed import run_seed
 
 # Schemas PostgreSQL owns; everything else in the database is the project's to drop.
 _USER_SCHEMAS = """

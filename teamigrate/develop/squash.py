@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from teamigrate import output
 from teamigrate.config import Config
+from teamigrate.develop.drafting import draft_between, hazard_lines
+from teamigrate.develop.folders import replace_migrations
+from teamigrate.develop.new import migration_from_draft
+from teamigrate.develop.replay import replayed
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.history.apply import split_statements
 from teamigrate.history.checkout import checked_out_migrations, migration_directory
@@ -14,10 +18,6 @@ from teamigrate.history.migrations import Migration, is_migration_id, snake_case
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer
-from teamigrate.develop.drafting import draft_between, hazard_lines
-from teamigrate.develop.folders import replace_migrations
-from teamigrate.develop.new import migration_from_draft
-from teamigrate.develop.replay import replayed
 
 _DATA_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE"})
 
