@@ -130,3 +130,19 @@ def test_dev_asks_for_the_name_on_a_terminal(dev_project: Project) -> None:
     [folder] = migration_folders(dev_project.root)
     assert folder.endswith("_add_users") and "name of the new migration" in terminal
     assert dev_project.sql("SELECT to_regclass('public.users')::text") == [("users",)]
+
+
+def test_a_failing_migration_names_the_line_and_points_at_resolve(project: Project) -> None:
+    project.write("migrations/20260101000000_ok/migration.sql", "CREATE TABLE a (id int);\n")
+    project.write("migrations/20260101000001_broken/migration.sql", "CREATE TABLE b (id int);\nINSERT INTO nowhere VALUES (1);\n")
+    project.ok("hash")
+    result = project.run("dev")
+    assert_refused(result, "TM211")
+    assert "20260101000001_broken/migration.sql line 2" in result.stderr
+    assert "resolve --rolled-back 20260101000001_broken" in result.stderr
+    # The first one stays applied, nothing of the broken one was kept.
+    assert project.sql("SELECT to_regclass('public.a')::text, to_regclass('public.b')::text") == [("a", None)]
+
+
+def test_push_without_a_schema_source_is_refused(project: Project) -> None:
+    assert_refused(project.run("push"), "TM401")
