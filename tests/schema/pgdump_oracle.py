@@ -43,7 +43,7 @@ def split_statements(text: str) -> list[str]:
     for line in text.splitlines():
         if not pending and (not line.strip() or _NOISE.match(line)):
             continue
-        pending.append(line.rstrip())
+        pending.append(line)  # verbatim: trailing spaces inside a body or a string are meaningful
         scanner.feed(line)
         if scanner.outside_quotes and line.rstrip().endswith(";"):
             statements.append("\n".join(pending))

@@ -59,8 +59,9 @@ def test_statement_order_is_ignored(make_database: MakeDatabase) -> None:
         ("CREATE SEQUENCE s;", "CREATE SEQUENCE s CACHE 5;"),
         ("CREATE TABLE t (a integer);", "CREATE UNLOGGED TABLE t (a integer);"),
         ("CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 1';", "CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 2';"),
+        ("CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS $$SELECT 1\n$$;", "CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS $$SELECT 1   \n$$;"),
     ],
-    ids=["default", "type", "not-null", "enum-order", "composite-order", "comment", "sequence-cache", "unlogged", "function-body"],
+    ids=["default", "type", "not-null", "enum-order", "composite-order", "comment", "sequence-cache", "unlogged", "function-body", "body-trailing-spaces"],
 )
 def test_a_real_difference_is_seen(make_database: MakeDatabase, first: str, second: str) -> None:
     assert normalised_dump(make_database, first) != normalised_dump(make_database, second)
