@@ -96,7 +96,7 @@ class ReplayCache:
         try:
             self.shadow.create_database(name, template=url_database(url))
             self._touch(name)
-        except psycopg.errors.DuplicateDatabase:
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
             pass  # another process cached the same prefix meanwhile: same content
         except psycopg.errors.ObjectInUse:
             pass  # the source was busy; caching is an optimisation only
