@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -77,43 +77,75 @@ def _column_key(table: Table, column: Column) -> Key:
     return ("column", table.schema, table.name, column.name)
 
 
-def _objects(schema: Schema) -> dict[Key, Any]:
-    found: dict[Key, Any] = {}
-    for kind in ("namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
-                 "views", "functions", "triggers", "policies"):
-        found.update(getattr(schema, kind))
-    for table in schema.tables.values():
-        for column in table.columns:
-            found[_column_key(table, column)] = TableColumn(table, column)
-    return found
+class _Objects(Mapping[Key, Any]):
+    """Every object of a schema by key; columns are looked up in their table only when asked for."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.found: dict[Key, Any] = {}
+        for kind in ("namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
+                     "views", "functions", "triggers", "policies"):
+            self.found.update(getattr(schema, kind))
+
+    def __getitem__(self, key: Key) -> Any:
+        if key[0] != "column":
+            return self.found[key]
+        table = self.schema.tables.get(("table", key[1], key[2]))
+        column = table.column(key[3]) if table is not None else None
+        if table is None or column is None:
+            raise KeyError(key)
+        return TableColumn(table, column)
+
+    def __iter__(self) -> Iterator[Key]:
+        yield from self.found
+        for table in self.schema.tables.values():
+            for column in table.columns:
+                yield _column_key(table, column)
+
+    def __len__(self) -> int:
+        return len(self.found) + sum(len(table.columns) for table in self.schema.tables.values())
 
 
-def _owner(obj: Any, objects: Mapping[Key, Any]) -> Key | None:
+_TABLE_CHILDREN = frozenset({"column", "constraint", "index", "trigger", "policy"})
+_IN_SCHEMA = frozenset({"type", "sequence", "table", "view", "function", "index"})
+
+
+def _owner(key: Key, obj: Any, objects: Mapping[Key, Any]) -> Key | None:
     """The relation a column, constraint, index, trigger or policy belongs to."""
-    if isinstance(obj, TableColumn):
-        return obj.table.key
-    if isinstance(obj, Constraint | Index | Trigger | Policy):
-        table_key: Key = ("table", obj.schema, obj.table)
-        return table_key if table_key in objects else ("view", obj.schema, obj.table)
-    return None
+    kind = key[0]
+    if kind not in _TABLE_CHILDREN:
+        return None
+    table_key: Key = ("table", key[1], obj.table if kind == "index" else key[2])
+    return table_key if kind == "column" or table_key in objects else ("view", *table_key[1:])
 
 
-def _model_dependencies(objects: Mapping[Key, Any]) -> Iterable[tuple[Key, Key]]:
-    for key, obj in objects.items():
-        owner = _owner(obj, objects)
-        if owner is not None:
-            yield key, owner
-        if isinstance(obj, Table) and obj.partition_of is not None:
-            yield key, ("table", *obj.partition_of)
-        if isinstance(obj, Table):
-            for parent in obj.inherits:
-                yield key, ("table", *parent)
-        if isinstance(obj, TableColumn) and obj.column.identity is not None:
-            identity = obj.column.identity
-            yield key, ("sequence", identity.sequence_schema, identity.sequence_name)
-        if isinstance(obj, Sequence) and obj.owned_by is not None:
-            yield ("owner", *key[1:]), ("column", *obj.owned_by)
-            yield ("owner", *key[1:]), key
+def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:
+    """What an object depends on by the model's own structure (pg_depend gives the rest)."""
+    if key[0] == "owner":
+        sequence = objects.get(("sequence", *key[1:]))
+        if sequence is not None and sequence.owned_by is not None:
+            yield ("column", *sequence.owned_by)
+            yield sequence.key
+        return
+    obj = objects.get(key)
+    if obj is None:
+        return
+    # pg_depend's edges to schemas are left out at introspection (one per object); they are these.
+    if key[0] in _IN_SCHEMA:
+        yield ("schema", key[1])
+    elif isinstance(obj, Extension):
+        yield ("schema", obj.schema)
+    owner = _owner(key, obj, objects)
+    if owner is not None:
+        yield owner
+    if isinstance(obj, Table):
+        if obj.partition_of is not None:
+            yield ("table", *obj.partition_of)
+        for parent in obj.inherits:
+            yield ("table", *parent)
+    if isinstance(obj, TableColumn) and obj.column.identity is not None:
+        identity = obj.column.identity
+        yield ("sequence", identity.sequence_schema, identity.sequence_name)
 
 
 def _is_subsequence(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
@@ -239,13 +271,11 @@ class _Planner:
     def __init__(self, source: Schema, target: Schema, include_grants: bool) -> None:
         self.source, self.target = source, target
         self.include_grants = include_grants
-        self.old = _objects(source)
-        self.new = _objects(target)
+        self.old = _Objects(source)
+        self.new = _Objects(target)
         self.steps: dict[Node, list[Statement]] = {}
         self.alias: dict[Node, Node] = {}
         self.changes: list[Change] = []
-        self.old_deps = set(source.dependencies) | set(_model_dependencies(self.old))
-        self.new_deps = set(target.dependencies) | set(_model_dependencies(self.new))
         self.removed: set[Key] = set()
         self.added: set[Key] = set()
         self.changed: set[Key] = set()
@@ -267,11 +297,8 @@ class _Planner:
         for key in list(self.changed):
             if _needs_rebuild(self.old[key], self.new[key]):
                 self.rebuilt.add(key)
-        for key, table in self.target.tables.items():
-            old_table = self.source.tables.get(key)
-            if old_table is None:
-                continue
-            self._classify_columns(old_table, table)
+            if key[0] == "table":
+                self._classify_columns(self.source.tables[key], self.target.tables[key])
         self._cascade()
 
     def _classify_columns(self, old: Table, new: Table) -> None:
@@ -283,7 +310,7 @@ class _Planner:
             if previous is None:
                 if not column.inherited:  # else the parent's new column reaches this table by itself
                     self.added.add(key)
-            elif previous.inherited and column.inherited:
+            elif previous == column or (previous.inherited and column.inherited):
                 continue
             elif replace(previous, inherited=False) != replace(column, inherited=False):
                 self.changed.add(key)
@@ -297,18 +324,16 @@ class _Planner:
                 if column.inherited:
                     self.implicit.add(_column_key(old, column))  # goes with the parent's column
 
-    def _children(self, relation: Key, objects: Mapping[Key, Any]) -> list[Key]:
-        return [key for key, obj in objects.items() if _owner(obj, objects) == relation]
-
     def _cascade(self) -> None:
         dependants: dict[Key, list[Key]] = {}
-        for dependant, dependency in self.old_deps:
+        for dependant, dependency in self.source.dependencies:
             dependants.setdefault(dependency, []).append(dependant)
         children: dict[Key, list[Key]] = {}
-        for key, obj in self.old.items():
-            owner = _owner(obj, self.old)
-            if owner is not None:
-                children.setdefault(owner, []).append(key)
+        if any(key[0] in ("table", "view") for key in self.removed | self.rebuilt):
+            for key, obj in self.old.items():
+                owner = _owner(key, obj, self.old)
+                if owner is not None:
+                    children.setdefault(owner, []).append(key)
         queue = list(self.removed | self.rebuilt | self.retyped)
         seen: set[Key] = set(queue)
         while queue:
@@ -379,7 +404,7 @@ class _Planner:
         if key not in self.rebuilt:
             self.note(obj, "drop")
         if key in self.implicit:
-            owner = _owner(obj, self.old)
+            owner = _owner(key, obj, self.old)
             if owner is not None and (owner in self.removed or owner in self.rebuilt):
                 self.alias[(PRE, key)] = (PRE, owner)
             return
@@ -433,12 +458,12 @@ class _Planner:
             self._add_column(key, obj)
             return
         elif isinstance(obj, Constraint):
-            hazards = [] if key in self._new_relations() else [Hazard.LOCKS_TABLE]
+            hazards = [] if self._on_new_relation(key, obj) else [Hazard.LOCKS_TABLE]
             if hazards and not obj.definition.endswith("NOT VALID"):
                 hazards.append(Hazard.MAY_FAIL)
             self.emit(POST, key, ddl.add_constraint(obj), hazards, subject)
         elif isinstance(obj, Index):
-            hazards = [] if key in self._new_relations() else [Hazard.LOCKS_TABLE]
+            hazards = [] if self._on_new_relation(key, obj) else [Hazard.LOCKS_TABLE]
             if hazards and obj.definition.startswith("CREATE UNIQUE"):
                 hazards.append(Hazard.MAY_FAIL)
             self.emit(POST, key, ddl.index_definition(obj), hazards, f"table {qualified(obj.schema, obj.table)}")
@@ -457,12 +482,10 @@ class _Planner:
             self.emit(POST, key, ddl.comment_statement(ddl.comment_target(obj), obj.comment))
         self._grants(key, obj, None)
 
-    def _new_relations(self) -> set[Key]:
-        """Children of relations created by this plan: building them locks nothing anyone uses."""
-        if not hasattr(self, "_fresh_children"):
-            fresh = {key for key in self.added | self.rebuilt if key[0] in ("table", "view")}
-            self._fresh_children = {key for key, obj in self.new.items() if _owner(obj, self.new) in fresh}
-        return self._fresh_children
+    def _on_new_relation(self, key: Key, obj: Any) -> bool:
+        """Whether a child belongs to a relation this plan creates: building it locks nothing anyone uses."""
+        owner = _owner(key, obj, self.new)
+        return owner is not None and (owner in self.added or owner in self.rebuilt)
 
     def _rebuild_reason(self, key: Key) -> str:
         if key in self.implicit:
@@ -787,19 +810,20 @@ class _Planner:
         for key in involved:
             edge((PRE, key), (POST, key))
             edge((POST, key), (FINAL, key))
-        for dependant, dependency in self.old_deps:
-            if dependant in involved and dependency in involved:
-                edge((PRE, dependant), (PRE, dependency))
-                edge((PRE, dependant), (POST, dependency))
-                if dependency in self.renamed:
-                    edge((POST, dependant), (FINAL, dependency))
-        for dependant, dependency in self.old_deps:
+        old_deps = [(a, b) for a, b in self.source.dependencies if a in involved and b in involved]
+        old_deps += [(key, b) for key in involved for b in _model_dependencies(key, self.old) if b in involved]
+        new_deps = [(a, b) for a, b in self.target.dependencies if a in involved and b in involved]
+        new_deps += [(key, b) for key in involved for b in _model_dependencies(key, self.new) if b in involved]
+        for dependant, dependency in old_deps:
+            edge((PRE, dependant), (PRE, dependency))
+            edge((PRE, dependant), (POST, dependency))
+            if dependency in self.renamed:
+                edge((POST, dependant), (FINAL, dependency))
             # What an altered object stops using may only go once the alteration ran.
-            if dependant in involved and dependency in self.removed and dependant not in self.removed and dependant not in self.rebuilt:
+            if dependency in self.removed and dependant not in self.removed and dependant not in self.rebuilt:
                 edge((POST, dependant), (PRE, dependency))
-        for dependant, dependency in self.new_deps:
-            if dependant in involved and dependency in involved:
-                edge((POST, dependency), (POST, dependant))
+        for dependant, dependency in new_deps:
+            edge((POST, dependency), (POST, dependant))
         nodes = set(self.steps) | set(edges) | {n for targets in edges.values() for n in targets}
         nodes = {self._resolve(n) for n in nodes}
         return [statement for node in _topological(nodes, edges, self._priority) for statement in self.steps.get(node, ())]

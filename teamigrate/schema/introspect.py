@@ -123,17 +123,17 @@ class _Catalog:
 
     def _tables(self) -> dict[int, Table]:
         identities = self._identity_sequences()
+        not_null_names = {(row["table_oid"], row["attnum"]): row["name"] for row in self.rows["not_null_constraints"]}
         columns: dict[int, list[Column]] = {}
         for row in self.rows["columns"]:
-            sequence = identities.get((row["table_oid"], row["attnum"])) if row["identity"] else None
+            place = (row["table_oid"], row["attnum"])
+            sequence = identities.get(place) if row["identity"] else None
             identity = Identity(row["identity"] == "a", *sequence) if sequence is not None else None
+            generated = row["generated"]
             columns.setdefault(row["table_oid"], []).append(Column(
-                name=row["name"], type=row["type"], not_null=row["not_null"],
-                default=None if row["generated"] else row["default"],
-                collation=row["collation"], identity=identity,
-                generated=row["default"] if row["generated"] else None,
-                generated_kind=row["generated"] or "", inherited=row["inherited"], comment=row["comment"],
-                not_null_name=row["not_null_name"],
+                row["name"], row["type"], row["not_null"], None if generated else row["default"],
+                row["collation"], identity, row["default"] if generated else None, generated or "",
+                row["inherited"], row["comment"], not_null_names.get(place),
             ))
         names = {row["oid"]: (row["schema"], row["name"]) for row in self.rows["tables"]}
         tables: dict[int, Table] = {}
@@ -274,7 +274,7 @@ def _sequence_options(row: Row) -> SequenceOptions:
 
 
 _QUERIES = (
-    "namespaces", "extensions", "types", "tables", "columns", "sequences", "constraints", "views",
+    "namespaces", "extensions", "types", "tables", "columns", "not_null_constraints", "sequences", "constraints", "views",
     "indexes", "functions", "triggers", "policies", "dependencies", "extension_members", "unmanaged",
 )
 

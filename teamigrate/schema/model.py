@@ -12,14 +12,14 @@ from teamigrate.schema.quoting import qualified, quote_ident
 Key = tuple[str, ...]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Grant:
     grantee: str  # a role name, or PUBLIC
     privilege: str  # SELECT, INSERT, USAGE, EXECUTE, ...
     grantable: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
     comment: str | None = None
@@ -34,7 +34,7 @@ class Namespace:
         return quote_ident(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension:
     name: str
     schema: str
@@ -50,21 +50,21 @@ class Extension:
         return quote_ident(self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DomainCheck:
     name: str
     definition: str  # pg_get_constraintdef: CHECK (...) [NOT VALID]
     comment: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompositeAttribute:
     name: str
     type: str
     collation: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Enum:
     schema: str
     name: str
@@ -81,7 +81,7 @@ class Enum:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Domain:
     schema: str
     name: str
@@ -102,7 +102,7 @@ class Domain:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompositeType:
     schema: str
     name: str
@@ -119,7 +119,7 @@ class CompositeType:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SequenceOptions:
     data_type: str
     start: int
@@ -130,7 +130,7 @@ class SequenceOptions:
     cycle: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     schema: str
     name: str
@@ -148,7 +148,7 @@ class Sequence:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     always: bool  # GENERATED ALWAYS, else BY DEFAULT
     sequence_schema: str
@@ -156,7 +156,7 @@ class Identity:
     options: SequenceOptions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str  # format_type: with modifiers
@@ -171,7 +171,7 @@ class Column:
     not_null_name: str | None = None  # PostgreSQL 18 names NOT NULL constraints
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -202,7 +202,7 @@ class Table:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constraint:
     schema: str
     table: str
@@ -220,7 +220,7 @@ class Constraint:
         return f"{quote_ident(self.name)} on {qualified(self.schema, self.table)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     schema: str
     table: str
@@ -237,7 +237,7 @@ class Index:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View:
     schema: str
     name: str
@@ -257,7 +257,7 @@ class View:
         return qualified(self.schema, self.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     schema: str
     name: str
@@ -282,7 +282,7 @@ class Function:
         return "PROCEDURE" if self.kind == "p" else "FUNCTION"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger:
     schema: str
     table: str
@@ -300,7 +300,7 @@ class Trigger:
         return f"{quote_ident(self.name)} on {qualified(self.schema, self.table)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Policy:
     schema: str
     table: str

@@ -1,10 +1,11 @@
 -- Indexes that stand alone: not those behind a constraint, not partitions' copies of a parent's.
+-- pg_get_indexdef is the costly part: only for the indexes kept.
 SELECT i.indexrelid AS oid, i.indrelid AS table_oid, ic.relname AS name,
-       pg_get_indexdef(i.indexrelid) AS definition, d.description AS comment,
-       EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) AS attached,
-       (SELECT co.oid FROM pg_constraint co WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid
-           AND co.contype IN ('p', 'u', 'x')) AS constraint_oid
+       CASE WHEN co.oid IS NULL AND h.inhrelid IS NULL THEN pg_get_indexdef(i.indexrelid) END AS definition,
+       d.description AS comment, h.inhrelid IS NOT NULL AS attached, co.oid AS constraint_oid
 FROM pg_index i
+LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace
