@@ -164,56 +164,28 @@ def add_constraint(constraint: Constraint) -> str:
     return f"ALTER TABLE {qualified(constraint.schema, constraint.table)} ADD CONSTRAINT {quote_ident(constraint.name)} {constraint.definition}"
 
 
-def drop_statement(obj: object) -> str:
-    if isinstance(obj, Namespace):
-        return f"DROP SCHEMA {obj.display}"
-    if isinstance(obj, Extension):
-        return f"DROP EXTENSION {obj.display}"
-    if isinstance(obj, Enum | CompositeType):
-        return f"DROP TYPE {obj.display}"
-    if isinstance(obj, Domain):
-        return f"DROP DOMAIN {obj.display}"
-    if isinstance(obj, Sequence):
-        return f"DROP SEQUENCE {obj.display}"
-    if isinstance(obj, Table):
-        return f"DROP TABLE {obj.display}"
-    if isinstance(obj, View):
-        return f"DROP {'MATERIALIZED VIEW' if obj.materialized else 'VIEW'} {obj.display}"
-    if isinstance(obj, Function):
-        return f"DROP {obj.keyword} {obj.display}"
-    if isinstance(obj, Index):
-        return f"DROP INDEX {obj.display}"
-    if isinstance(obj, Constraint):
-        return f"ALTER TABLE {qualified(obj.schema, obj.table)} DROP CONSTRAINT {quote_ident(obj.name)}"
-    if isinstance(obj, Trigger | Policy):
-        keyword = "TRIGGER" if isinstance(obj, Trigger) else "POLICY"
-        return f"DROP {keyword} {quote_ident(obj.name)} ON {qualified(obj.schema, obj.table)}"
-    raise TypeError(f"no DROP for {type(obj).__name__}")
-
-
-def comment_target(obj: object) -> str:
-    if isinstance(obj, Namespace):
-        return f"SCHEMA {obj.display}"
-    if isinstance(obj, Extension):
-        return f"EXTENSION {obj.display}"
-    if isinstance(obj, Enum | CompositeType):
-        return f"TYPE {obj.display}"
-    if isinstance(obj, Domain):
-        return f"DOMAIN {obj.display}"
-    if isinstance(obj, Sequence):
-        return f"SEQUENCE {obj.display}"
-    if isinstance(obj, Table):
-        return f"TABLE {obj.display}"
+def object_reference(obj: object) -> str:
+    """How DROP and COMMENT ON name an object: `TABLE public.t`, `TRIGGER x ON public.t`, ..."""
+    if isinstance(obj, Constraint | Trigger | Policy):
+        keyword = {Constraint: "CONSTRAINT", Trigger: "TRIGGER", Policy: "POLICY"}[type(obj)]
+        return f"{keyword} {quote_ident(obj.name)} ON {qualified(obj.schema, obj.table)}"
     if isinstance(obj, View):
         return f"{'MATERIALIZED VIEW' if obj.materialized else 'VIEW'} {obj.display}"
     if isinstance(obj, Function):
         return f"{obj.keyword} {obj.display}"
-    if isinstance(obj, Index):
-        return f"INDEX {obj.display}"
-    if isinstance(obj, Constraint | Trigger | Policy):
-        keyword = {Constraint: "CONSTRAINT", Trigger: "TRIGGER", Policy: "POLICY"}[type(obj)]
-        return f"{keyword} {quote_ident(obj.name)} ON {qualified(obj.schema, obj.table)}"
-    raise TypeError(f"no COMMENT for {type(obj).__name__}")
+    named = {
+        Namespace: "SCHEMA", Extension: "EXTENSION", Enum: "TYPE", CompositeType: "TYPE", Domain: "DOMAIN",
+        Sequence: "SEQUENCE", Table: "TABLE", Index: "INDEX",
+    }.get(type(obj))
+    if named is None:
+        raise TypeError(f"no SQL name for {type(obj).__name__}")
+    return f"{named} {obj.display}"  # type: ignore[attr-defined]
+
+
+def drop_statement(obj: object) -> str:
+    if isinstance(obj, Constraint):
+        return f"ALTER TABLE {qualified(obj.schema, obj.table)} DROP CONSTRAINT {quote_ident(obj.name)}"
+    return f"DROP {object_reference(obj)}"
 
 
 def comment_statement(target: str, comment: str | None) -> str:

@@ -106,6 +106,8 @@ class _Objects(Mapping[Key, Any]):
         return len(self.found) + sum(len(table.columns) for table in self.schema.tables.values())
 
 
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
 _TABLE_CHILDREN = frozenset({"column", "constraint", "index", "trigger", "policy"})
 _IN_SCHEMA = frozenset({"type", "sequence", "table", "view", "function", "index"})
 
@@ -121,6 +123,15 @@ def _owner(key: Key, obj: Any, objects: Mapping[Key, Any]) -> Key | None:
 
 def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:
     """What an object depends on by the model's own structure (pg_depend gives the rest)."""
+    if key[0] == "replica":
+        table = objects.get(("table", *key[1:]))
+        if table is not None:
+            yield table.key
+            if table.replica_identity.startswith("index:"):
+                index_name = table.replica_identity.split(":", 1)[1]
+                index_key: Key = ("index", key[1], index_name)
+                yield index_key if index_key in objects else ("constraint", key[1], key[2], index_name)
+        return
     if key[0] == "owner":
         sequence = objects.get(("sequence", *key[1:]))
         if sequence is not None and sequence.owned_by is not None:
@@ -295,11 +306,26 @@ class _Planner:
             self.removed.update(removed)
             self.changed.update(changed)
         for key in list(self.changed):
-            if _needs_rebuild(self.old[key], self.new[key]):
+            if _needs_rebuild(self.old[key], self.new[key]) or self._domain_tightened_in_container(key):
                 self.rebuilt.add(key)
             if key[0] == "table":
                 self._classify_columns(self.source.tables[key], self.target.tables[key])
         self._cascade()
+
+    def _domain_tightened_in_container(self, key: Key) -> bool:
+        """PostgreSQL cannot check a new domain constraint inside arrays or composite types: rebuild instead."""
+        old, new = self.old[key], self.new[key]
+        if not isinstance(old, Domain) or not isinstance(new, Domain):
+            return False
+        tightened = (new.not_null and not old.not_null) or bool(set(new.checks) - set(old.checks))
+        if not tightened:
+            return False
+        for dependant, dependency in self.source.dependencies:
+            if dependency == key and (dependant[0] == "type" or (
+                dependant[0] == "column" and dependant in self.old and self.old[dependant].column.type.endswith("[]")
+            )):
+                return True
+        return False
 
     def _classify_columns(self, old: Table, new: Table) -> None:
         old_columns = {c.name: c for c in old.columns}
@@ -438,7 +464,7 @@ class _Planner:
             if key != _PUBLIC:
                 self.emit(POST, key, f"CREATE SCHEMA {obj.display}")
             if obj.comment is not None and not (key == _PUBLIC and obj.comment == _DEFAULT_PUBLIC_COMMENT):
-                self.emit(POST, key, ddl.comment_statement(ddl.comment_target(obj), obj.comment))
+                self.emit(POST, key, ddl.comment_statement(ddl.object_reference(obj), obj.comment))
             self._grants(key, obj, None)
             return
         if isinstance(obj, Extension):
@@ -466,7 +492,11 @@ class _Planner:
             hazards = [] if self._on_new_relation(key, obj) else [Hazard.LOCKS_TABLE]
             if hazards and obj.definition.startswith("CREATE UNIQUE"):
                 hazards.append(Hazard.MAY_FAIL)
-            self.emit(POST, key, ddl.index_definition(obj), hazards, f"table {qualified(obj.schema, obj.table)}")
+            definition = ddl.index_definition(obj)
+            if self._detached_here(obj.schema, obj.table):
+                # The partition keeps its copy of the parent's index when detached.
+                definition = definition.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1)
+            self.emit(POST, key, definition, hazards, f"table {qualified(obj.schema, obj.table)}")
         elif isinstance(obj, View):
             self.emit(POST, key, ddl.create_view(obj))
             self._view_column_comments(key, obj, ())
@@ -479,8 +509,12 @@ class _Planner:
         elif isinstance(obj, Policy):
             self.emit(POST, key, ddl.create_policy(obj))
         if getattr(obj, "comment", None) is not None:
-            self.emit(POST, key, ddl.comment_statement(ddl.comment_target(obj), obj.comment))
+            self.emit(POST, key, ddl.comment_statement(ddl.object_reference(obj), obj.comment))
         self._grants(key, obj, None)
+
+    def _detached_here(self, schema: str, table: str) -> bool:
+        old, new = self.source.tables.get(("table", schema, table)), self.target.tables.get(("table", schema, table))
+        return old is not None and new is not None and old.partition_of is not None and new.partition_of != old.partition_of
 
     def _on_new_relation(self, key: Key, obj: Any) -> bool:
         """Whether a child belongs to a relation this plan creates: building it locks nothing anyone uses."""
@@ -502,12 +536,16 @@ class _Planner:
             self.alias[(POST, column_key)] = (POST, key)
             if column.comment is not None:
                 self.emit(POST, key, ddl.comment_statement(f"COLUMN {table.display}.{quote_ident(column.name)}", column.comment))
+        for column in table.columns:
+            self._column_settings(key, table, column, None)
+        if table.replica_identity != "d":
+            self._replica_identity(table)
         if table.rls_enabled:
             self.emit(POST, key, f"ALTER TABLE {table.display} ENABLE ROW LEVEL SECURITY")
         if table.rls_forced:
             self.emit(POST, key, f"ALTER TABLE {table.display} FORCE ROW LEVEL SECURITY")
         if table.comment is not None:
-            self.emit(POST, key, ddl.comment_statement(ddl.comment_target(table), table.comment))
+            self.emit(POST, key, ddl.comment_statement(ddl.object_reference(table), table.comment))
         self._grants(key, table, None)
 
     def _add_column(self, key: Key, obj: TableColumn) -> None:
@@ -521,6 +559,24 @@ class _Planner:
                   hazards, f"table {obj.table.display}")
         if column.comment is not None:
             self.emit(POST, key, ddl.comment_statement(f"COLUMN {obj.display}", column.comment))
+        self._column_settings(key, obj.table, column, None)
+
+    def _column_settings(self, key: Key, table: Table, column: Column, old: Column | None) -> list[str]:
+        prefix = f"ALTER TABLE {table.display} ALTER COLUMN {quote_ident(column.name)}"
+        details = []
+        if column.statistics != (old.statistics if old is not None else None):
+            self.emit(POST, key, f"{prefix} SET STATISTICS {column.statistics if column.statistics is not None else -1}")
+            details.append(f"statistics {column.statistics if column.statistics is not None else 'default'}")
+        if column.storage != (old.storage if old is not None else None):
+            storage = _STORAGE.get(column.storage or "", "DEFAULT")
+            self.emit(POST, key, f"{prefix} SET STORAGE {storage}")
+            details.append(f"storage {storage.lower()}")
+        return details
+
+    def _replica_identity(self, table: Table) -> None:
+        identity = table.replica_identity
+        clause = f"USING INDEX {quote_ident(identity.split(':', 1)[1])}" if identity.startswith("index:") else _REPLICA[identity]
+        self.emit(POST, ("replica", table.schema, table.name), f"ALTER TABLE {table.display} REPLICA IDENTITY {clause}")
 
     def _trigger_state(self, trigger: Trigger) -> str:
         action = {"O": "ENABLE", "D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}[trigger.enabled]
@@ -529,7 +585,7 @@ class _Planner:
     def _comment(self, key: Key, old: Any, new: Any, target: str | None = None) -> list[str]:
         if old.comment == new.comment:
             return []
-        self.emit(POST, key, ddl.comment_statement(target or ddl.comment_target(new), new.comment))
+        self.emit(POST, key, ddl.comment_statement(target or ddl.object_reference(new), new.comment))
         return ["comment"]
 
     def _view_column_comments(self, key: Key, view: View, before: tuple[tuple[str, str], ...]) -> list[str]:
@@ -637,6 +693,9 @@ class _Planner:
         if old.rls_forced != new.rls_forced:
             self.emit(POST, key, f"ALTER TABLE {name} {'' if new.rls_forced else 'NO '}FORCE ROW LEVEL SECURITY")
             details.append("row level security " + ("forced" if new.rls_forced else "not forced"))
+        if old.replica_identity != new.replica_identity:
+            self._replica_identity(new)
+            details.append(f"replica identity {new.replica_identity}")
         details += self._comment(key, old, new)
         return details
 
@@ -713,7 +772,7 @@ class _Planner:
         if new.comment != old.comment:
             self.emit(POST, key, ddl.comment_statement(f"COLUMN {new_obj.display}", new.comment))
             details.append("comment")
-        return details
+        return details + self._column_settings(key, new_obj.table, new, old)
 
     def _alter_enum(self, key: Key, old: Enum, new: Enum) -> list[str]:
         details = []
@@ -819,6 +878,7 @@ class _Planner:
             edge((PRE, dependant), (POST, dependency))
             if dependency in self.renamed:
                 edge((POST, dependant), (FINAL, dependency))
+                edge((FINAL, dependant), (FINAL, dependency))
             # What an altered object stops using may only go once the alteration ran.
             if dependency in self.removed and dependant not in self.removed and dependant not in self.rebuilt:
                 edge((POST, dependant), (PRE, dependency))

@@ -133,7 +133,7 @@ class _Catalog:
             columns.setdefault(row["table_oid"], []).append(Column(
                 row["name"], row["type"], row["not_null"], None if generated else row["default"],
                 row["collation"], identity, row["default"] if generated else None, generated or "",
-                row["inherited"], row["comment"], not_null_names.get(place),
+                row["inherited"], row["comment"], not_null_names.get(place), row["statistics"], row["storage"],
             ))
         names = {row["oid"]: (row["schema"], row["name"]) for row in self.rows["tables"]}
         tables: dict[int, Table] = {}
@@ -148,7 +148,7 @@ class _Catalog:
                 partition_bound=row["partition_bound"],
                 inherits=() if row["is_partition"] else parents,
                 options=_options(row["options"]), rls_enabled=row["rls_enabled"], rls_forced=row["rls_forced"],
-                comment=row["comment"], grants=_grants(row["grants"]),
+                comment=row["comment"], grants=_grants(row["grants"]), replica_identity=row["replica_identity"] or "d",
             )
             tables[row["oid"]] = table
             self.keys[(PG_CLASS, row["oid"])] = table.key

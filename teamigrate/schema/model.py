@@ -169,6 +169,8 @@ class Column:
     inherited: bool = False  # from a parent or partitioned table, managed there
     comment: str | None = None
     not_null_name: str | None = None  # PostgreSQL 18 names NOT NULL constraints
+    statistics: int | None = None  # SET STATISTICS, when not the default
+    storage: str | None = None  # p plain, e external, m main, x extended; when not the type's
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ class Table:
     rls_forced: bool = False
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
+    replica_identity: str = "d"  # d default, n nothing, f full, index:NAME
 
     @property
     def key(self) -> Key:

@@ -7,6 +7,8 @@ SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, format_type(a.attty
          (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
             FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation)
        END AS collation,
+       NULLIF(a.attstattarget::integer, -1) AS statistics,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
        d.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid

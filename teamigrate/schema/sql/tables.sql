@@ -3,6 +3,10 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relpe
        c.reloptions AS options, c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        c.relispartition AS is_partition,
+       CASE c.relreplident WHEN 'i' THEN
+         (SELECT 'index:' || ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+           WHERE i.indrelid = c.oid AND i.indisreplident)
+         ELSE c.relreplident::text END AS replica_identity,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        (SELECT array_agg(i.inhparent ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid) AS parents,
        d.description AS comment,
