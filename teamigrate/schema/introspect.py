@@ -119,6 +119,9 @@ class _Catalog:
             self.keys[(PG_TYPE, row["oid"])] = made.key
             if row["typarray"]:
                 self.keys[(PG_TYPE, row["typarray"])] = made.key
+            if row["typrelid"]:
+                # A composite type's attributes depend on their types through its pg_class row.
+                self.keys[(PG_CLASS, row["typrelid"])] = made.key
             yield made
 
     def _tables(self) -> dict[int, Table]:

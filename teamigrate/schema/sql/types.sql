@@ -1,5 +1,5 @@
 -- Enums, domains and standalone composite types; their array types map to them.
-SELECT t.oid, t.typarray, n.nspname AS schema, t.typname AS name, t.typtype AS kind,
+SELECT t.oid, t.typarray, t.typrelid, n.nspname AS schema, t.typname AS name, t.typtype AS kind,
        CASE WHEN t.typtype = 'e' THEN
          (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)
        END AS labels,
