@@ -568,7 +568,8 @@ class _Planner:
             self.emit(POST, key, f"{prefix} SET STATISTICS {column.statistics if column.statistics is not None else -1}")
             details.append(f"statistics {column.statistics if column.statistics is not None else 'default'}")
         if column.storage != (old.storage if old is not None else None):
-            storage = _STORAGE.get(column.storage or "", "DEFAULT")
+            back_to = old.type_storage if old is not None else None
+            storage = _STORAGE.get(column.storage or back_to or "", "DEFAULT")
             self.emit(POST, key, f"{prefix} SET STORAGE {storage}")
             details.append(f"storage {storage.lower()}")
         return details

@@ -137,6 +137,7 @@ class _Catalog:
                 row["name"], row["type"], row["not_null"], None if generated else row["default"],
                 row["collation"], identity, row["default"] if generated else None, generated or "",
                 row["inherited"], row["comment"], not_null_names.get(place), row["statistics"], row["storage"],
+                row["type_storage"],
             ))
         names = {row["oid"]: (row["schema"], row["name"]) for row in self.rows["tables"]}
         tables: dict[int, Table] = {}

@@ -171,6 +171,7 @@ class Column:
     not_null_name: str | None = None  # PostgreSQL 18 names NOT NULL constraints
     statistics: int | None = None  # SET STATISTICS, when not the default
     storage: str | None = None  # p plain, e external, m main, x extended; when not the type's
+    type_storage: str | None = None  # the type's own, to go back to (SET STORAGE DEFAULT is 16+)
 
 
 @dataclass(frozen=True, slots=True)

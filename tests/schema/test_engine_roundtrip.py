@@ -65,6 +65,13 @@ CASES = [
     ("policies",
      "CREATE TABLE t (owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t USING (owner = current_user);",
      "CREATE TABLE t (owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t AS RESTRICTIVE FOR SELECT TO public USING (owner = session_user); CREATE POLICY q ON t FOR INSERT WITH CHECK (owner IS NOT NULL);"),
+    ("column_settings_and_replica_identity",
+     "CREATE TABLE t (a text, b int NOT NULL); CREATE UNIQUE INDEX t_b ON t (b);",
+     "CREATE TABLE t (a text, b int NOT NULL); CREATE UNIQUE INDEX t_b ON t (b); "
+     "ALTER TABLE t ALTER a SET STORAGE MAIN, ALTER b SET STATISTICS 500; ALTER TABLE t REPLICA IDENTITY USING INDEX t_b;"),
+    ("domain_tightened_inside_array_and_composite",
+     "CREATE DOMAIN pct AS numeric CHECK (VALUE >= 0); CREATE TYPE part AS (share pct); CREATE TABLE t (ps pct[], parts part[]);",
+     "CREATE DOMAIN pct AS numeric CHECK (VALUE >= 0) NOT NULL; CREATE TYPE part AS (share pct); CREATE TABLE t (ps pct[], parts part[]);"),
     ("quoted_names",
      "CREATE SCHEMA \"My App\"; CREATE TABLE \"My App\".\"User\" (\"Id\" int, \"select\" text);",
      "CREATE SCHEMA \"My App\"; CREATE TABLE \"My App\".\"User\" (\"Id\" bigint, \"select\" text NOT NULL, \"from\" int); CREATE INDEX \"Idx\" ON \"My App\".\"User\" (\"select\");"),

@@ -9,6 +9,7 @@ SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, format_type(a.attty
        END AS collation,
        NULLIF(a.attstattarget::integer, -1) AS statistics,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
+       CASE WHEN a.attstorage <> t.typstorage THEN t.typstorage END AS type_storage,
        d.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
