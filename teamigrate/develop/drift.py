@@ -16,7 +16,7 @@ from teamigrate.gitflow.git import head_commit
 from teamigrate.history.checkout import Target, migration_directory, open_target
 from teamigrate.history.migrations import Migration, new_migration_id
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states
-from teamigrate.history.table import HistoryRow, now
+from teamigrate.history.table import now
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.plan import Plan
 from teamigrate.schema.sources import SchemaWorkspace
@@ -28,7 +28,7 @@ def applied_history(target: Target, migrations: Sequence[Migration]) -> tuple[Mi
     """The checked-out migrations the database has applied, after refusing a history that cannot be replayed."""
     rows = target.table.rows()
     states = migration_states(migrations, rows)
-    problem = blocking_problem(states) or partial_squash(migrations, rows)
+    problem = blocking_problem(states, rows)
     if problem is not None:
         raise problem
     missing = [s.id for s in states if s.state == MISSING]
@@ -40,24 +40,6 @@ def applied_history(target: Target, migrations: Sequence[Migration]) -> tuple[Mi
             migration_id=missing[0],
         )
     return tuple(s.migration for s in states if s.state == APPLIED and s.migration is not None)
-
-
-def partial_squash(migrations: Sequence[Migration], rows: Sequence[HistoryRow]) -> MigrationError | None:
-    """A squash whose range the database applied only in part: neither running it nor skipping it is right."""
-    applied = {row.id for row in rows if row.state == "applied"}
-    recorded = {row.id for row in rows if row.state != "rolled_back"}
-    for migration in migrations:
-        if not migration.replaces or migration.id in recorded:
-            continue
-        done = [old for old in migration.replaces if old in applied]
-        if done and len(done) < len(migration.replaces):
-            return MigrationError(
-                "TM417",
-                f"{migration.id} replaces {len(migration.replaces)} migrations, and the database applied only {len(done)} of them (the last: {done[-1]})",
-                "check out the commit before the squash and run `teamigrate deploy` to finish the range, then come back; or rebuild the database with `teamigrate reset`",
-                migration_id=migration.id,
-            )
-    return None
 
 
 def find_drift(workspace: SchemaWorkspace, history_url: str, database_url: str) -> Plan:

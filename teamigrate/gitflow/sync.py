@@ -39,8 +39,9 @@ def sync_database(config: Config, auto: bool = False) -> int:
 
 
 def plan_for(target: Target, migrations: Sequence[Migration]) -> SyncPlan:
-    states = migration_states(migrations, target.table.rows())
-    problem = blocking_problem(states)
+    rows = target.table.rows()
+    states = migration_states(migrations, rows)
+    problem = blocking_problem(states, rows)
     if problem is not None:
         raise problem
     return plan_sync(applied_migrations(states), [CheckedOutMigration(m.id, m.checksum) for m in migrations])

@@ -37,8 +37,9 @@ def deploy(config: Config, url: str | None = None) -> int:
 def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: str | None) -> int:
     """Apply what is pending, in id order; stop at (and raise) the first failure. Returns how many ran."""
     target.table.ensure()
-    states = migration_states(migrations, target.table.rows())
-    problem = blocking_problem(states)
+    rows = target.table.rows()
+    states = migration_states(migrations, rows)
+    problem = blocking_problem(states, rows)
     if problem is not None:
         raise problem
     for state in states:

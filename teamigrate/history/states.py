@@ -77,8 +77,8 @@ def unrecorded_replacements(states: Sequence[MigrationState]) -> tuple[Migration
     return tuple(s.migration for s in states if s.state == APPLIED and s.row is None and s.migration is not None)
 
 
-def blocking_problem(states: Sequence[MigrationState]) -> MigrationError | None:
-    """Why a deploy must not start: a failed or interrupted migration first, then an edited one."""
+def blocking_problem(states: Sequence[MigrationState], rows: Sequence[HistoryRow] = ()) -> MigrationError | None:
+    """Why a deploy must not start: a failed or interrupted migration, a half-applied squash, an edited one."""
     for s in states:
         if s.state == FAILED:
             what = "was interrupted (its no-transaction statements started and never finished)" if s.interrupted else "failed"
@@ -90,6 +90,9 @@ def blocking_problem(states: Sequence[MigrationState]) -> MigrationError | None:
                 f"fix the migration (and undo what of it ran, if anything), then run `teamigrate resolve --rolled-back {s.id}` to retry it, or `teamigrate resolve --applied {s.id}` if you applied it by hand",
                 migration_id=s.id,
             )
+    squash = partial_squash([s.migration for s in states if s.migration is not None], rows)
+    if squash is not None:
+        return squash
     for s in states:
         if s.state == MODIFIED:
             return MigrationError(
@@ -97,5 +100,23 @@ def blocking_problem(states: Sequence[MigrationState]) -> MigrationError | None:
                 f"migration {s.id} was applied, and its migration.sql has been edited since",
                 f"restore the file as it was applied (git checkout it); or, if the edit is intended and already in the database, run `teamigrate hash` and `teamigrate resolve --applied {s.id}`",
                 migration_id=s.id,
+            )
+    return None
+
+
+def partial_squash(migrations: Sequence[Migration], rows: Sequence[HistoryRow]) -> MigrationError | None:
+    """A squash whose range the database applied only in part: neither running it nor skipping it is right."""
+    applied = {row.id for row in rows if row.state == "applied"}
+    recorded = {row.id for row in rows if row.state != "rolled_back"}
+    for migration in migrations:
+        if not migration.replaces or migration.id in recorded:
+            continue
+        done = [old for old in migration.replaces if old in applied]
+        if done and len(done) < len(migration.replaces):
+            return MigrationError(
+                "TM417",
+                f"{migration.id} replaces {len(migration.replaces)} migrations, and the database applied only {len(done)} of them (the last: {done[-1]})",
+                "check out the commit before the squash and run `teamigrate deploy` to finish the range, then come back; or rebuild the database with `teamigrate reset`",
+                migration_id=migration.id,
             )
     return None

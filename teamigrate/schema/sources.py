@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -113,7 +113,25 @@ def load_sql_files(url: str, files: Sequence[SqlFile]) -> None:
             try:
                 run_sql_text(conn, sql_file.text)
             except psycopg.Error as exc:
-                raise sql_error(exc, sql_file.name, sql_file.text, "TM303") from None
+                raise sql_error(exc, sql_file.name, sql_file.text, "TM303", _failing_line(conn, sql_file.text)) from None
+
+
+def _failing_line(conn: psycopg.Connection, text: str) -> int | None:
+    """The line of the statement that fails, found by running them one by one in a transaction rolled back after."""
+    from teamigrate.history.apply import split_statements
+
+    # The batch failed as a whole, so nothing of it is in the database: replaying
+    # it statement by statement (then rolling back) finds where PostgreSQL gave no position.
+    with conn.transaction(force_rollback=True):
+        for statement in split_statements(text):
+            try:
+                with conn.transaction():
+                    conn.execute(statement.text.encode())
+            except psycopg.Error as exc:
+                position = exc.diag.statement_position
+                extra = statement.text[: int(position) - 1].count("\n") if position and str(position).isdigit() else 0
+                return statement.line + extra
+    return None
 
 
 def run_sql_text(conn: psycopg.Connection, text: str) -> None:
@@ -131,7 +149,7 @@ def run_sql_text(conn: psycopg.Connection, text: str) -> None:
 _MISSING_EXTENSION = re.compile(r'extension "([^"]+)" is not available|could not open extension control file ".*/([^/"]+)\.control"')
 
 
-def sql_error(exc: psycopg.Error, name: str, text: str, code: str) -> TeamigrateError:
+def sql_error(exc: psycopg.Error, name: str, text: str, code: str, line: int | None = None) -> TeamigrateError:
     message = (exc.diag.message_primary or str(exc)).strip()
     missing = _MISSING_EXTENSION.search(str(exc))
     if missing:
@@ -141,7 +159,7 @@ def sql_error(exc: psycopg.Error, name: str, text: str, code: str) -> Teamigrate
             f"{name}: the shadow server has no extension `{extension}`",
             "install it on the shadow server, or set shadow_pg_bin (PostgreSQL binaries that have it) or shadow_database_url in teamigrate.yaml",
         )
-    line = _error_line(exc, text)
+    line = _error_line(exc, text) or line
     where = f"{name}:{line}" if line else name
     return TeamigrateError(code, f"{where}: {message}", "fix the SQL at that line")
 
@@ -196,14 +214,18 @@ class SchemaWorkspace:
     def copy_of(self, url: str) -> Iterator[str]:
         """A scratch copy of a database's schema: by template on the shadow server, else by pg_dump."""
         name = url_database_on(self.shadow, url)
-        if name is not None:
-            with self.shadow.scratch(template=name) as copy:
-                yield copy
-            return
-        with self.shadow.scratch() as copy:
-            dump = _pg_dump_schema(self.shadow, url)
-            with connect(copy) as conn:
-                run_sql_text(conn, dump)
+        with ExitStack() as stack:
+            copy = None
+            if name is not None:
+                try:
+                    copy = stack.enter_context(self.shadow.scratch(template=name))
+                except psycopg.errors.ObjectInUse:
+                    pass  # someone is connected to it (a psql session): copy it with pg_dump instead
+            if copy is None:
+                copy = stack.enter_context(self.shadow.scratch())
+                dump = _pg_dump_schema(self.shadow, url)
+                with connect(copy) as conn:
+                    run_sql_text(conn, dump)
             yield copy
 
     def _repository(self):  # type: ignore[no-untyped-def]

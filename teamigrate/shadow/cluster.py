@@ -209,7 +209,7 @@ def _as_unprivileged(args: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root. A user namespace that maps us to an
     # unprivileged uid satisfies it without a second system user and without
     # opening up permissions on any folder (the files stay root's).
-    if not _userns_available():
+    if not _userns_available(args[0]):
         raise ServerError(
             "TM114",
             "PostgreSQL cannot run as root and this system does not allow user namespaces",
@@ -221,12 +221,13 @@ def _as_unprivileged(args: list[str]) -> list[str]:
 _USERNS_OK: bool | None = None
 
 
-def _userns_available() -> bool:
+def _userns_available(binary: str) -> bool:
     global _USERNS_OK
     if _USERNS_OK is None:
         try:
+            # Probe with the PostgreSQL binary itself: no other tool need be on PATH.
             probe = subprocess.run(
-                ["unshare", "--user", f"--map-user={_NAMESPACE_UID}", f"--map-group={_NAMESPACE_UID}", "true"],
+                ["unshare", "--user", f"--map-user={_NAMESPACE_UID}", f"--map-group={_NAMESPACE_UID}", binary, "--version"],
                 capture_output=True, check=False,
             )
             _USERNS_OK = probe.returncode == 0

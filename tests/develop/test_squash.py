@@ -79,10 +79,11 @@ def test_a_database_with_part_of_the_range_gets_a_clear_error(project: Project, 
     project.ok("squash", "--to", ids[4], "--name", "first five")
 
     before = schema_dump(partial)
-    result = project.run("dev")
-    assert_refused(result, "TM417")
-    assert "only 2 of them" in result.stderr and "reset" in result.stderr
-    assert schema_dump(partial) == before
+    for command in ("dev", "deploy", "sync"):
+        result = project.run(command)
+        assert_refused(result, "TM417")
+        assert "only 2 of them" in result.stderr and "reset" in result.stderr
+        assert schema_dump(partial) == before
 
 
 def test_bad_ranges_are_refused_and_change_nothing(project: Project) -> None:
