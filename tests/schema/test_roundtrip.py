@@ -75,6 +75,8 @@ class LoadedSide:
             raise AssertionError(f"{sql_file.relative_to(FIXTURES)} does not load: {exc}") from None
         self.dump = normalise(dump_schema(self.url))
         self._schema: Any = None
+        # Once a plan has been applied to it, the database no longer holds the file (its dump and model still do).
+        self.changed = False
 
     @property
     def schema(self) -> Any:
@@ -108,10 +110,13 @@ class LoadedSides:
         return loaded
 
     def take(self, server: ShadowServer, pair: Path, side: str) -> LoadedSide:
-        """A side the caller will change: its dump and model stay valid, its database leaves the cache."""
+        """A side whose database the caller will change; its dump and model, taken before, stay valid as a target."""
+        key = (server.admin_url, pair.name, side)
+        if key in self._sides and self._sides[key].changed:
+            self._sides.pop(key).drop()
         loaded = self.get(server, pair, side)
-        loaded.schema  # noqa: B018 - taken now, before the caller changes the database
-        del self._sides[(server.admin_url, pair.name, side)]
+        loaded.schema  # noqa: B018 - introspected now, before the caller changes the database
+        loaded.changed = True
         return loaded
 
     def drop_all(self) -> None:
@@ -161,16 +166,13 @@ def check_roundtrip(server: ShadowServer, pair: Path, source_side: str, target_s
     target = sides.get(server, pair, target_side)
     target_schema = target.schema
     source = sides.take(server, pair, source_side)
-    try:
-        plan = diff_schemas(source.schema, target_schema)
-        if is_unchanged(pair):
-            assert plan.is_empty, f"one schema written two ways, yet the plan is:\n{plan.to_sql()}"
-        # pg_dump cannot see a sequence's position, so the rule that none is ever restarted is checked on the SQL.
-        restarts = [s.sql for s in plan.statements if _RESTART.search(s.sql)]
-        assert not restarts, f"the plan restarts a sequence: {restarts}"
-        apply_plan(source.url, plan)
-        assert_same_schema(normalise(dump_schema(source.url)), target.dump, f"{source_side}.sql + plan", f"{target_side}.sql", plan.to_sql())
-        residual = diff_schemas(introspect_url(source.url), target_schema)
-        assert residual.is_empty, f"a second diff after applying the plan is not empty:\n{residual.to_sql()}\n--- plan ---\n{plan.to_sql()}"
-    finally:
-        source.drop()
+    plan = diff_schemas(source.schema, target_schema)
+    if is_unchanged(pair):
+        assert plan.is_empty, f"one schema written two ways, yet the plan is:\n{plan.to_sql()}"
+    # pg_dump cannot see a sequence's position, so the rule that none is ever restarted is checked on the SQL.
+    restarts = [s.sql for s in plan.statements if _RESTART.search(s.sql)]
+    assert not restarts, f"the plan restarts a sequence: {restarts}"
+    apply_plan(source.url, plan)
+    assert_same_schema(normalise(dump_schema(source.url)), target.dump, f"{source_side}.sql + plan", f"{target_side}.sql", plan.to_sql())
+    residual = diff_schemas(introspect_url(source.url), target_schema)
+    assert residual.is_empty, f"a second diff after applying the plan is not empty:\n{residual.to_sql()}\n--- plan ---\n{plan.to_sql()}"
