@@ -38,6 +38,7 @@ GUIDES = sorted(path for path in DOCS.glob("*.md") if path != INDEX)
 TROUBLESHOOTING = DOCS / "15-troubleshooting.md"
 CI_RECIPES = DOCS / "16-ci-recipes.md"
 COMMAND_TIMEOUT = 180
+PG15_BIN = "/usr/lib/postgresql/15/bin"
 
 _FENCE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
@@ -154,6 +155,8 @@ def _drop_development_databases(folder: Path) -> None:
 
 @pytest.mark.parametrize("page", GUIDES, ids=lambda path: path.name)
 def test_guide_runs_as_written(page: Path, tmp_path: Path) -> None:
+    if PG15_BIN in page.read_text() and not Path(PG15_BIN, "postgres").is_file():
+        pytest.skip(f"{page.name} uses PostgreSQL 15 from {PG15_BIN}, which this machine lacks")
     steps = page_steps(page)
     assert steps or page == CI_RECIPES, f"{page.name} has no console block"
     project = tmp_path / "project"
