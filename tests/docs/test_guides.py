@@ -17,7 +17,6 @@ The convention (also at the top of docs/README.md):
 from __future__ import annotations
 
 import os
-import time
 import re
 import subprocess
 import sys
@@ -168,12 +167,10 @@ def test_guide_runs_as_written(page: Path, tmp_path: Path) -> None:
     env = _environment()
     try:
         for step in steps:
-            t0 = time.monotonic()
             # One pipe for both streams keeps their lines in the order the reader sees them.
             result = subprocess.run(["bash", "-c", _script(step.command, state)], env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, timeout=COMMAND_TIMEOUT)
             output = result.stdout
-            print(f"TIMING {time.monotonic()-t0:.1f}s {step.command[:40]!r}")
             where = f"{page.name}:{step.line}: $ {step.command}\n--- output (exit {result.returncode}) ---\n{output}"
             assert result.returncode == step.exit_code, f"expected exit {step.exit_code}\n{where}"
             assert "Traceback" not in output, where
