@@ -1,17 +1,7 @@
 """Every guide in docs/ is run: its console blocks in order, in a fresh project folder, against the embedded server.
 
-The convention (also at the top of docs/README.md):
-
-- In a ```console block, a line starting with `$ ` is a command, run with bash
-  in the page's project folder. Its working directory and exported variables
-  carry over to the next command of the page; a heredoc (`<<'SQL'` … `SQL`) and
-  lines ending in a backslash belong to the command.
-- The lines after a command, up to the next `$ `, are its expected output. Each
-  non-empty line must appear, in this order, in the command's stdout+stderr;
-  `...` inside a line matches any text, a line of its own `...` marks output
-  left out. Runs of spaces count as one.
-- A command that must fail shows its exit code as the first expected line:
-  `[exit 1]`. Every other command must exit 0.
+The convention ($ commands, expected lines with `...`, `[exit N]`) is written
+down for readers at the top of docs/README.md.
 """
 
 from __future__ import annotations
@@ -40,7 +30,7 @@ COMMAND_TIMEOUT = 180
 PG15_BIN = "/usr/lib/postgresql/15/bin"
 
 _FENCE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)(\w+)\1")
 _EXIT = re.compile(r"^\[exit (\d+)\]$")
 
 
@@ -73,8 +63,8 @@ def parse_block(body: str, first_line: int) -> list[Step]:
         while command_lines[-1].endswith("\\") and index < len(lines):
             command_lines.append(lines[index])
             index += 1
-        for match in _HEREDOC.finditer("\n".join(command_lines)):
-            terminator = match.group(2)
+        for heredoc in _HEREDOC.finditer("\n".join(command_lines)):
+            terminator = heredoc.group(2)
             while index < len(lines) and lines[index] != terminator:
                 command_lines.append(lines[index])
                 index += 1
@@ -87,8 +77,8 @@ def parse_block(body: str, first_line: int) -> list[Step]:
             expected.append(lines[index])
             index += 1
         exit_code = 0
-        if expected and (match := _EXIT.match(expected[0].strip())):
-            exit_code = int(match.group(1))
+        if expected and (exit_line := _EXIT.match(expected[0].strip())):
+            exit_code = int(exit_line.group(1))
             expected = expected[1:]
         steps.append(Step("\n".join(command_lines), tuple(line for line in expected if line.strip()), exit_code, first_line + start))
     return steps
@@ -211,6 +201,7 @@ def test_ci_recipe_is_a_github_actions_workflow() -> None:
 def test_the_convention_parses_heredocs_exit_codes_and_wildcards() -> None:
     steps = parse_block("$ cat > a.sql <<'SQL'\nSELECT 1;\nSQL\n$ false\n[exit 1]\nerror[TM100]: ...\n", 1)
     assert [step.command for step in steps] == ["cat > a.sql <<'SQL'\nSELECT 1;\nSQL", "false"]
+    assert [step.command for step in parse_block("$ cat <<< 'x'\nx\n", 1)] == ["cat <<< 'x'"]
     assert steps[1].exit_code == 1 and steps[1].expected == ("error[TM100]: ...",)
     assert unmatched_line(("applied ..._init (... ms)", "...", "done"), "applied 2026_init (3 ms)\nx\ndone\n") is None
     assert unmatched_line(("done", "applied"), "applied\ndone\n") == "applied"
