@@ -468,7 +468,8 @@ class _Planner:
             self._grants(key, obj, None)
             return
         if isinstance(obj, Extension):
-            self.emit(POST, key, f"CREATE EXTENSION IF NOT EXISTS {obj.display} WITH SCHEMA {quote_ident(obj.schema)} VERSION {quote_literal(obj.version)}")
+            version = "" if obj.version == obj.default_version else f" VERSION {quote_literal(obj.version)}"
+            self.emit(POST, key, f"CREATE EXTENSION IF NOT EXISTS {obj.display} WITH SCHEMA {quote_ident(obj.schema)}{version}")
         elif isinstance(obj, Enum | Domain | CompositeType):
             self.emit(POST, key, ddl.create_type(obj))
             if isinstance(obj, Domain):

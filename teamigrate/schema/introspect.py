@@ -96,7 +96,7 @@ class _Catalog:
 
     def _extensions(self) -> Iterable[Extension]:
         for row in self.rows["extensions"]:
-            ext = Extension(row["name"], row["schema"], row["version"], row["comment"])
+            ext = Extension(row["name"], row["schema"], row["version"], row["comment"], row["default_version"])
             self.keys[(PG_EXTENSION, row["oid"])] = ext.key
             yield ext
 

@@ -40,6 +40,8 @@ class Extension:
     schema: str
     version: str
     comment: str | None = None
+    # Not compared: what the server would install without a VERSION clause.
+    default_version: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> Key:
