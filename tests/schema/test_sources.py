@@ -100,7 +100,7 @@ def test_extensions_are_created_without_a_pinned_version_unless_the_schema_pins_
     """SQL generated on the PostgreSQL 18 shadow must run on an older production server: no VERSION by default."""
     _with_schema(project, "CREATE EXTENSION citext;\nCREATE EXTENSION hstore VERSION '1.4';\n")
     result = project.ok("diff", "--from", "empty", "--to", "schema")
-    [citext] = [line for line in result.stdout.splitlines() if "EXTENSION" in line and "citext" in line]
-    [hstore] = [line for line in result.stdout.splitlines() if "EXTENSION" in line and "hstore" in line]
+    [citext] = [line for line in result.stdout.splitlines() if "CREATE EXTENSION" in line and "citext" in line]
+    [hstore] = [line for line in result.stdout.splitlines() if "CREATE EXTENSION" in line and "hstore" in line]
     assert "VERSION" not in citext
     assert "VERSION '1.4'" in hstore
