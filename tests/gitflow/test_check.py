@@ -156,3 +156,32 @@ def test_pre_commit_hook_refuses_a_schema_change_without_a_migration(team: Team)
     dev.git("add", "-A")
     accepted = dev.try_git("commit", "-q", "-m", "tags")
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_pre_commit_framework_try_repo_runs_teamigrate_check(team: Team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`pre-commit try-repo` installs teamigrate from this repository and runs the hook `.pre-commit-hooks.yaml` offers."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repository = Path(__file__).resolve().parents[2]
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    dev = _schema_project(team)
+    dev.write("schema.sql", USERS + POSTS + "CREATE TABLE tags (name text PRIMARY KEY);\n")
+    dev.git("add", "schema.sql")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(pre_commit), "try-repo", str(repository), "teamigrate-check"],
+                              cwd=dev.root, env=env, capture_output=True, text=True, timeout=900)
+
+    refused = try_repo()
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "teamigrate check" in refused.stdout and "Failed" in refused.stdout
+    assert "TM524" in refused.stdout + refused.stderr
+    dev.write("schema.sql", USERS + POSTS + "-- tags: later\n")
+    dev.git("add", "schema.sql")
+    passed = try_repo()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
