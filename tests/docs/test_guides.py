@@ -132,7 +132,6 @@ def _environment() -> dict[str, str]:
     env["GIT_EDITOR"] = "true"
     env["GIT_CONFIG_GLOBAL"] = "/dev/null"
     env["GIT_CONFIG_NOSYSTEM"] = "1"
-    env["TEAMIGRATE_SKIP_FRESH_VENV"] = "1"
     return env
 
 
