@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -210,34 +211,30 @@ def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: In
 
     shadow = ShadowServer.for_config(config)
     workspace = SchemaWorkspace(config, shadow)
+    # What the replayed history is compared with: the schema source, the developer's database.
+    comparisons = [
+        ("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change"),
+        ("TM525", "your database", "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`"),
+    ]
     findings: list[Finding] = []
     try:
-        with replayed_history(shadow, migrations) as replayed_url:
-            replayed = workspace.introspect(replayed_url)
+        with ExitStack() as stack:
+            replayed_url = stack.enter_context(replayed_history(shadow, migrations))
+            urls: list[str | None] = [None, development_database_url(config) if drift else None]
             if inputs.schema_files:
                 files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items())]
-                with shadow.scratch() as schema_url:
-                    load_sql_files(schema_url, files)
-                    wanted = workspace.introspect(schema_url)
-                plan = diff_schemas(replayed, wanted)
-                if not plan.is_empty:
-                    findings.append(Finding(
-                        "TM524",
-                        f"the schema source differs from the replayed migrations: {describe_changes(plan)}",
-                        "run `teamigrate new <name>` to write a migration for the change",
-                    ))
-            if drift:
-                url = development_database_url(config)
-                actual = workspace.introspect(url)
-                plan = diff_schemas(replayed, actual)
-                if not plan.is_empty:
-                    findings.append(Finding(
-                        "TM525",
-                        f"your database differs from the replayed migrations: {describe_changes(plan)}",
-                        "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`",
-                    ))
-    except MigrationError as err:
-        findings.append(Finding.from_error(err))
+                schema_url = stack.enter_context(shadow.scratch())
+                load_sql_files(schema_url, files)
+                urls[0] = schema_url
+            wanted = [url for url in urls if url is not None]
+            replayed, *others = workspace.introspect_all([replayed_url, *wanted])
+        schemas = iter(others)
+        for url, (code, what, hint) in zip(urls, comparisons):
+            if url is None:
+                continue
+            plan = diff_schemas(replayed, next(schemas))
+            if not plan.is_empty:
+                findings.append(Finding(code, f"{what} differs from the replayed migrations: {describe_changes(plan)}", hint))
     except TeamigrateError as err:
         findings.append(Finding.from_error(err))
     return findings

@@ -15,8 +15,7 @@ def compare_sources(config: Config, from_text: str, to_text: str, *, verify: boo
     shadow = ShadowServer.for_config(config, user_database_url=user_urls[0] if user_urls else None)
     workspace = SchemaWorkspace(config, shadow)
     with workspace.database(source) as source_url, workspace.database(target) as target_url:
-        source_schema = workspace.introspect(source_url)
-        target_schema = workspace.introspect(target_url)
+        source_schema, target_schema = workspace.introspect_all([source_url, target_url])
         plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
         if verify:
             prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -203,6 +204,13 @@ class SchemaWorkspace:
                 assert source.path is not None
                 load_sql_files(url, self._git_schema_files(source) if source.ref else schema_files(source.path))
             yield url
+
+    def introspect_all(self, urls: Sequence[str]) -> list[Schema]:
+        """Several databases at once: most of the time is the server's catalog queries, which run side by side."""
+        if len(urls) < 2:
+            return [self.introspect(url) for url in urls]
+        with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+            return list(pool.map(self.introspect, urls))
 
     def introspect(self, url: str) -> Schema:
         from teamigrate.schema.introspect import introspect
