@@ -139,10 +139,15 @@ def loaded_sides() -> Iterator[LoadedSides]:
     sides.drop_all()
 
 
-CASES = [(server, pair, step) for server in SERVERS for pair in PAIRS for step in STEPS]
+# One xdist group per pair and server (`pytest -n 2 --dist loadgroup`): the worker
+# that loads a pair's files runs both of its directions with them.
+CASES = [
+    pytest.param(server, pair, step, id=f"{server}-{pair.name}-{step}", marks=pytest.mark.xdist_group(f"{server}-{pair.name}"))
+    for server in SERVERS for pair in PAIRS for step in STEPS
+]
 
 
-@pytest.mark.parametrize(("server_name", "pair", "step"), CASES, ids=[f"{s}-{p.name}-{step}" for s, p, step in CASES])
+@pytest.mark.parametrize(("server_name", "pair", "step"), CASES)
 def test_fixture(server_name: str, pair: Path, step: str, request: pytest.FixtureRequest, loaded_sides: LoadedSides) -> None:
     server: ShadowServer = request.getfixturevalue("shadow_server" if server_name == "pg18" else "pg15_server")
     if step == "load":
