@@ -167,8 +167,8 @@ def init_project(root: Path, example: bool = False, from_database: str | None = 
         write_atomically(planned.path, planned.data)
     for planned in files:
         output.line(f"wrote {planned.path.relative_to(root)}")
-    output.line("next: write a migration in migrations/<id>/migration.sql, run `teamigrate hash`, then `teamigrate deploy`"
-                if not example else "next: `teamigrate deploy`, then `teamigrate status`")
+    output.line("next: describe your schema in schema.sql (and set `schema:`) and run `teamigrate dev`, or write migrations with `teamigrate new --empty NAME`"
+                if not example else "next: `teamigrate dev` (applies the migrations to your database), then `teamigrate status`")
     return 0
 
 
