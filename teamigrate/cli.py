@@ -250,7 +250,7 @@ def check(
             output.error(TeamigrateError(finding.code, finding.message, finding.hint))
         if report.ok:
             suffix = " (unchanged since the last successful check)" if report.cached else ""
-            output.line(f"check passed: {report.migrations} migrations{suffix}")
+            output.line(f"check passed: {report.migrations} migration{'' if report.migrations == 1 else 's'}{suffix}")
     return 0 if report.ok else 1
 
 

@@ -75,7 +75,7 @@ def connect(url: str, *, autocommit: bool = True, connect_timeout: int = 10) -> 
 
 def connection_error(url: str, exc: Exception) -> DatabaseError:
     text = mask_url(str(exc)).strip().splitlines()
-    detail = text[-1] if text else type(exc).__name__
+    detail = text[-1].strip() if text else type(exc).__name__
     masked = mask_url(url)
     lowered = " ".join(text).lower()
     if "does not exist" in lowered and "database" in lowered:

@@ -20,6 +20,11 @@ _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def count(number: int, noun: str) -> str:
+    """`1 migration`, `2 migrations`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def line(text: str = "") -> None:
     _out.print(text, markup=False)
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teamigrate import __version__
+from teamigrate import __version__, output
 from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.gitflow.git import GitRepository
@@ -75,7 +75,8 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     if staged and repository is None:
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
     inputs = _read_inputs(config, repository, staged)
-    main_commit = repository.resolve(config.main_branch) if repository else None
+    main_ref = _main_ref(repository, config.main_branch) if repository else None
+    main_commit = repository.resolve(main_ref) if repository and main_ref else None
     head = repository.head_commit() if repository else None
     fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
     stamp = config.root / STATE_FOLDER / STAMP_FILE
@@ -98,19 +99,23 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         findings.append(Finding.from_error(err))
 
     new_on_branch: list[Migration] = migrations
-    if repository is not None and main_commit is not None:
+    if repository is not None and main_ref is not None and main_commit is not None:
         relative = repository.relative(config.migrations)
-        main_files = repository.read_folder(config.main_branch, relative)
-        findings.extend(_edited_findings(migrations, main_files, config.main_branch, "is on"))
+        main_files = repository.read_folder(main_ref, relative)
+        findings.extend(_edited_findings(migrations, main_files, main_ref, "is on"))
         if head is not None and head != main_commit:
             head_files = repository.read_folder("HEAD", relative)
             findings.extend(_edited_findings(migrations, head_files, "HEAD", "was committed in", exclude=set(_folders(main_files))))
-        main_ids = sorted(_folders(main_files))
+        # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
+        replaced = {old for m in migrations for old in m.replaces}
+        main_ids = sorted(_folders(main_files) - replaced)
         new_on_branch = [m for m in migrations if m.id not in main_ids]
-        findings.extend(_order_findings(new_on_branch, main_ids, config.main_branch))
-        missing = sorted(set(main_ids) - {m.id for m in migrations} - {old for m in migrations for old in m.replaces})
+        findings.extend(_order_findings(new_on_branch, main_ids, main_ref))
+        missing = sorted(set(main_ids) - {m.id for m in migrations})
         for migration_id in missing:
-            findings.append(Finding("TM522", f"migration {migration_id} is on {config.main_branch} but not here", f"restore it: git checkout {config.main_branch} -- {relative}/{migration_id}", migration_id))
+            findings.append(Finding("TM522", f"migration {migration_id} is on {main_ref} but not here", f"restore it: git checkout {main_ref} -- {relative}/{migration_id}", migration_id))
+    elif repository is not None and repository.head_commit() is not None:
+        output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
 
     findings.extend(_lint_findings(config, new_on_branch))
     if not any(f.code in ("TM209",) for f in findings):
@@ -120,6 +125,14 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     if report.ok and not drift:
         _write_stamp(stamp, fingerprint)
     return report
+
+
+def _main_ref(repository: GitRepository, main_branch: str) -> str | None:
+    """main_branch, or its remote-tracking branch in a checkout that has only that (a CI pull-request job)."""
+    for ref in (main_branch, f"origin/{main_branch}"):
+        if repository.resolve(ref) is not None:
+            return ref
+    return None
 
 
 def _read_inputs(config: Config, repository: GitRepository | None, staged: bool) -> Inputs:

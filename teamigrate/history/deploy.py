@@ -30,7 +30,7 @@ def deploy(config: Config, url: str | None = None) -> int:
         if applied:
             output.line(f"deployed {applied} migration{'s' if applied != 1 else ''} to {mask_url(target.url)}")
         else:
-            output.line(f"nothing to deploy: all {len(migrations)} migrations are applied to {mask_url(target.url)}")
+            output.line(f"nothing to deploy: {"the only migration is" if len(migrations) == 1 else f"all {len(migrations)} migrations are"} applied to {mask_url(target.url)}")
     return 0
 
 

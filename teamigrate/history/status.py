@@ -65,7 +65,7 @@ def _show(states: tuple[MigrationState, ...], database: str, sum_problem: Migrat
             ((s.id, s.state, s.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if s.applied_at else "") for s in states),
         )
     waiting = sum(1 for s in states if s.state == PENDING)
-    output.line(f"{len(states)} migrations, {waiting} pending")
+    output.line(f"{output.count(len(states), 'migration')}, {waiting} pending")
     for s in states:
         if s.state == FAILED and s.row is not None:
             line = f" at line {s.row.error_line}" if s.row.error_line else ""

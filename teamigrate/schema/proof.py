@@ -25,7 +25,7 @@ def prove_plan(workspace: SchemaWorkspace, source_url: str, plan: Plan, target: 
                     raise TeamigrateError(
                         "TM310",
                         f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}",
-                        "this is a teamigrate bug: write this change by hand (`teamigrate new --empty`) and report it; --no-verify shows the SQL",
+                        "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)",
                     ) from None
         residual = diff_schemas(workspace.introspect(copy), target, include_grants=include_grants)
     if not residual.is_empty:

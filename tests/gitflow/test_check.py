@@ -185,3 +185,27 @@ def test_pre_commit_framework_try_repo_runs_teamigrate_check(team: Team, tmp_pat
     passed = try_repo()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_a_squash_of_main_migrations_is_not_misordered(team: Team) -> None:
+    dev = _schema_project(team)
+    dev.git("checkout", "-q", "-b", "squash")
+    dev.ok("squash", "--name", "all")  # its id reuses the last timestamp: 20260102000000_all sorts before ..._posts
+    result = dev.run("check")
+    assert result.returncode == 0, result.stderr
+    assert "check passed: 1 migration" in result.stdout
+
+
+def test_only_origin_main_is_enough_to_check_the_order(team: Team) -> None:
+    """A CI checkout of a pull request has origin/main and no local main."""
+    dev = _schema_project(team)
+    dev.git("push", "-q", "origin", "main")
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.git("branch", "-D", "main")
+    comments = "COMMENT ON TABLE users IS 'people';\n"
+    dev.add_migration("20260101120000_comment_users", comments, "COMMENT ON TABLE users IS NULL;\n", commit=False)
+    dev.write("schema.sql", USERS + POSTS + comments)
+    result = dev.run("check")
+    assert result.returncode == 1
+    assert _codes(result) == ["TM521"]
+    assert "origin/main" in result.stderr
