@@ -55,7 +55,7 @@ def dev(config: Config, *, name: str | None = None, create_only: bool = False, c
     with open_target(config, url) as target, target.table.locked():
         count = apply_pending(target, migrations, head_commit(config.root))
     if count == 0:
-        output.line(f"your database is up to date ({output.count(len(migrations), "migration")} applied)")
+        output.line(f"your database is up to date ({output.count(len(migrations), 'migration')} applied)")
     else:
         output.line(f"applied {count} migration{'s' if count != 1 else ''}; your database is up to date")
     return 0

@@ -44,7 +44,7 @@ def reset(config: Config, *, force: bool = False, yes: bool = False, skip_seed: 
     if not yes:
         if not can_ask():
             raise TeamigrateError("TM407", f"`reset` would drop everything in {mask_url(url)} and needs confirming", "pass --yes to confirm (stdin is not a terminal, so reset cannot ask); nothing was dropped")
-        if not confirm(f"Drop every schema in {mask_url(url)} and rebuild it from {output.count(len(migrations), "migration")}?"):
+        if not confirm(f"Drop every schema in {mask_url(url)} and rebuild it from {output.count(len(migrations), 'migration')}?"):
             raise TeamigrateError("TM407", "`reset` was not confirmed; nothing was dropped", "run it again and answer y, or pass --yes")
     with open_target(config, url) as target, target.table.locked():
         dropped = drop_everything(target.conn)

@@ -69,7 +69,7 @@ def rebase_migrations(config: Config, now: datetime | None = None) -> int:
         output.line(f"renamed {rename.old_id} -> {rename.new_id}")
     result_sum.write(directory.sum_path)
     repository.stage(sum_path)
-    output.line(f"rewrote {sum_path} ({output.count(len(result), "migration")}) and staged it")
+    output.line(f"rewrote {sum_path} ({output.count(len(result), 'migration')}) and staged it")
     _rename_history_rows(config, plan.renames)
     output.line(sides.next_step)
     return 0
@@ -111,13 +111,13 @@ def _check_in_shadow(config: Config, migrations: Sequence[Migration]) -> None:
     shadow = ShadowServer.for_config(config)
     with replayed_history(shadow, migrations) as replayed_url:
         if config.schema is None:
-            output.note(f"replayed {output.count(len(migrations), "migration")} in the shadow database")
+            output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database")
             return
         workspace = SchemaWorkspace(config, shadow)
         with workspace.database(Source("schema", "schema", path=config.schema)) as schema_url:
             differences = schema_differences(workspace, replayed_url, schema_url)
     if differences is None:
-        output.note(f"replayed {output.count(len(migrations), "migration")} in the shadow database (not compared with the schema source: the schema engine is not installed)")
+        output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database (not compared with the schema source: the schema engine is not installed)")
     elif differences:
         raise TeamigrateError(
             "TM506",
@@ -125,7 +125,7 @@ def _check_in_shadow(config: Config, migrations: Sequence[Migration]) -> None:
             "both branches changed the schema: add a migration that reconciles them (`teamigrate new`), or fix schema.sql; nothing was renamed",
         )
     else:
-        output.note(f"replayed {output.count(len(migrations), "migration")} in the shadow database: the result matches {config.schema.name}")
+        output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database: the result matches {config.schema.name}")
 
 
 def _move_all(repository: GitRepository, folder: str, renames: Sequence[Rename]) -> None:

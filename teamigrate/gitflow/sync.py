@@ -104,7 +104,7 @@ def _execute(target: Target, migrations: Sequence[Migration], plan: SyncPlan, gi
         seconds = apply_migration(target.conn, target.table, by_id[migration_id], git_commit)
         output.line(f"applied  {migration_id} ({seconds:.2f}s)")
     if plan.is_empty:
-        output.line(f"in step: {output.count(len(plan.kept), "migration")} applied, nothing to do")
+        output.line(f"in step: {output.count(len(plan.kept), 'migration')} applied, nothing to do")
 
 
 def _report(plan: SyncPlan) -> None:

@@ -34,7 +34,7 @@ def rewrite_sum(config: Config) -> int:
     """`teamigrate hash`: teamigrate.sum rewritten from the migrations as they are now."""
     directory = migration_directory(config)
     written = write_sum_file(directory)
-    output.line(f"wrote {directory.label}/{directory.sum_path.name} ({output.count(len(written.lines), "migration")})")
+    output.line(f"wrote {directory.label}/{directory.sum_path.name} ({output.count(len(written.lines), 'migration')})")
     return 0
 
 

@@ -30,7 +30,8 @@ def deploy(config: Config, url: str | None = None) -> int:
         if applied:
             output.line(f"deployed {applied} migration{'s' if applied != 1 else ''} to {mask_url(target.url)}")
         else:
-            output.line(f"nothing to deploy: {"the only migration is" if len(migrations) == 1 else f"all {len(migrations)} migrations are"} applied to {mask_url(target.url)}")
+            applied_all = "the only migration is" if len(migrations) == 1 else f"all {len(migrations)} migrations are"
+            output.line(f"nothing to deploy: {applied_all} applied to {mask_url(target.url)}")
     return 0
 
 
