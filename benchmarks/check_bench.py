@@ -112,6 +112,7 @@ def main() -> None:
         write_migration(root, n)
         new_dir = sorted((root / "migrations").glob(f"*_step_{n}"))[0]
         teamigrate(root, env, "hash")
+        shadow = ShadowServer.embedded()  # the cold run restarted the server: a new maintenance connection
         replayed_url = shadow.create_database("bench_one_more")
         subprocess.run([str(bin_dir / "psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", replayed_url]
                        + [arg for path in [*files, new_dir / "migration.sql"] for arg in ("-f", str(path))], check=True, capture_output=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -21,6 +21,7 @@ class Undo:
     migration_id: str
     down_sql: str
     source: str  # where the down SQL comes from, for the report
+    replaces: tuple[str, ...] = ()  # a squash: the rows it stands for are rolled back with it
 
 
 def rollback(config: Config, *, steps: int | None = None, to: str | None = None) -> int:
@@ -35,6 +36,8 @@ def rollback(config: Config, *, steps: int | None = None, to: str | None = None)
             return 0
         for undo in plan:
             seconds = rollback_migration(target.conn, target.table, undo.migration_id, undo.down_sql)
+            for old in undo.replaces:
+                target.table.mark_rolled_back(old)
             output.line(f"rolled back {undo.migration_id} with {undo.source} ({seconds * 1000:.0f} ms)")
     output.line(f"rolled back {len(plan)} migration{'s' if len(plan) != 1 else ''} in {mask_url(url)}; `teamigrate dev` applies them again")
     return 0
@@ -42,7 +45,17 @@ def rollback(config: Config, *, steps: int | None = None, to: str | None = None)
 
 def plan_rollback(rows: Sequence[HistoryRow], checked_out: Mapping[str, Migration], *, steps: int | None = None, to: str | None = None) -> list[Undo]:
     """What to undo, newest first; refuses before anything runs when any of them has no down SQL."""
-    applied = sorted((row for row in rows if row.state == "applied"), key=lambda row: row.id, reverse=True)
+    applied_rows = {row.id: row for row in rows if row.state == "applied"}
+    # A squash stands for the migrations it replaces: one step, undone with its own down SQL,
+    # placed where the newest of them was.
+    squashes = {m.id: m for m in checked_out.values() if m.replaces and all(old in applied_rows for old in m.replaces)}
+    replaced = {old for squash in squashes.values() for old in squash.replaces}
+    units = {row.id: row for row in applied_rows.values() if row.id not in replaced}
+    for squash in squashes.values():
+        # Not recorded yet (no deploy since the squash): it is undone with its own down.sql.
+        units.setdefault(squash.id, replace(applied_rows[squash.replaces[-1]], id=squash.id, down_sql=None))
+    position = {unit: max((unit, *squashes[unit].replaces)) if unit in squashes else unit for unit in units}
+    applied = sorted(units.values(), key=lambda row: position[row.id], reverse=True)
     if to is not None:
         ids = [row.id for row in applied]
         if to not in ids:
@@ -55,7 +68,7 @@ def plan_rollback(rows: Sequence[HistoryRow], checked_out: Mapping[str, Migratio
         chosen = applied[:steps]
     plan = []
     for row in chosen:
-        undo = _undo(row, checked_out.get(row.id))
+        undo = _undo(row, checked_out.get(row.id), squashes[row.id].replaces if row.id in squashes else ())
         if undo is None:
             raise MigrationError(
                 "TM222",
@@ -67,9 +80,9 @@ def plan_rollback(rows: Sequence[HistoryRow], checked_out: Mapping[str, Migratio
     return plan
 
 
-def _undo(row: HistoryRow, migration: Migration | None) -> Undo | None:
+def _undo(row: HistoryRow, migration: Migration | None, replaces: tuple[str, ...]) -> Undo | None:
     if row.down_sql and row.down_sql.strip():
-        return Undo(row.id, row.down_sql, "the down SQL recorded when it was applied")
+        return Undo(row.id, row.down_sql, "the down SQL recorded when it was applied", replaces)
     if migration is not None and migration.down_sql and migration.down_sql.strip():
-        return Undo(row.id, migration.down_sql, f"{row.id}/{DOWN_FILE}")
+        return Undo(row.id, migration.down_sql, f"{row.id}/{DOWN_FILE}", replaces)
     return None

@@ -103,3 +103,23 @@ def test_a_squash_id_that_would_not_sort_in_place_is_refused(project: Project) -
     fingerprint = folder_fingerprint(project.root)
     assert_refused(project.run("squash", "--from", ids[0], "--to", ids[1], "--name", "zzz"), "TM415")
     assert folder_fingerprint(project.root) == fingerprint
+
+
+def test_rollback_after_a_squash_undoes_the_squash_as_one_step(project: Project) -> None:
+    """The squash stands for the rows it replaces: one rollback step, its own down.sql, and `dev` brings it back."""
+    ids = write_history(project, 5)
+    project.ok("deploy")
+    before = schema_dump(project.database_url)
+    project.ok("squash", "--to", ids[2], "--name", "aa first three")  # its id sorts before ids[2]
+    squashed = migration_folders(project.root)[0]
+    assert squashed < ids[2]
+    for recorded in (False, True):
+        if recorded:
+            project.ok("deploy")  # records the squash's own row
+        project.ok("rollback", "--steps", "3")  # the view, ids[4] and ids[3]
+        rolled = project.ok("rollback", "--steps", "1")  # the squash: the three tables it made
+        assert squashed in rolled.stdout and ids[2] not in rolled.stdout
+        assert set(states(project).values()) == {"pending"}
+        assert project.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'") == [(0,)]
+        project.ok("dev")
+        assert schema_dump(project.database_url) == before
