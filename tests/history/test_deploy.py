@@ -201,7 +201,7 @@ def test_hash_rewrites_the_sum_file(project: Project) -> None:
     add_migration(project, "20261126093000_a", "CREATE TABLE a (id int);\n")
     one_error(project.run("deploy"), "TM207")
     result = project.ok("hash")
-    assert "1 migrations" in result.stdout
+    assert "(1 migration)" in result.stdout
     from teamigrate.history.migrations import MigrationDirectory
     from teamigrate.history.sumfile import SumFile
 
