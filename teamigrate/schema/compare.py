@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.proof import prove_plan
@@ -16,6 +17,10 @@ def compare_sources(config: Config, from_text: str, to_text: str, *, verify: boo
     workspace = SchemaWorkspace(config, shadow)
     with workspace.database(source) as source_url, workspace.database(target) as target_url:
         source_schema, target_schema = workspace.introspect_all([source_url, target_url])
+        unmanaged = sorted(set(source_schema.unmanaged) | set(target_schema.unmanaged))
+        if unmanaged:
+            # Present, but outside what the differ compares: say so rather than stay silent.
+            output.note(f"not compared (teamigrate does not manage them; hand-write them in a `new --empty` migration): {', '.join(unmanaged)}")
         plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
         if verify:
             prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants)

@@ -255,9 +255,23 @@ def _type_change_hazards(old: str, new: str) -> frozenset[Hazard]:
     if base_old == "character varying" and base_new in ("character varying", "text"):
         if base_new == "text" or _length(new) >= _length(old):
             return frozenset()
+    if base_old == "numeric" and base_new == "numeric" and not old.endswith("[]") and not new.endswith("[]"):
+        # More precision at the same scale, or no limit at all: PostgreSQL neither
+        # rewrites the table nor can any value fail.
+        before, after = _numeric_modifiers(old), _numeric_modifiers(new)
+        if after is None or (before is not None and after[1] == before[1] and after[0] >= before[0]):
+            return frozenset()
     if (base_old, base_new) in _WIDENINGS:
         return frozenset({Hazard.REWRITES_TABLE})
     return frozenset({Hazard.REWRITES_TABLE, Hazard.MAY_FAIL})
+
+
+def _numeric_modifiers(type_text: str) -> tuple[int, int] | None:
+    """(precision, scale) of numeric(p[,s]); None for an unconstrained numeric."""
+    if "(" not in type_text:
+        return None
+    parts = type_text.split("(", 1)[1].rstrip(")").split(",")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
 def _length(type_text: str) -> int:

@@ -161,3 +161,12 @@ def test_summary_groups_changes_by_table() -> None:
 def test_statement_hazard_comment_names_its_subject() -> None:
     statement = Statement("ALTER TABLE t ALTER COLUMN c SET NOT NULL", frozenset({Hazard.MAY_FAIL}), subject="column t.c")
     assert statement.hazard_comments() == ["-- hazard: may-fail-on-existing-data: fails if existing data in column t.c does not fit"]
+
+
+def test_numeric_widening_at_the_same_scale_has_no_hazard() -> None:
+    from teamigrate.schema.diff import Hazard, _type_change_hazards
+
+    assert _type_change_hazards("numeric(6,2)", "numeric(8,2)") == frozenset()
+    assert _type_change_hazards("numeric(6,2)", "numeric") == frozenset()
+    assert Hazard.MAY_FAIL in _type_change_hazards("numeric(8,2)", "numeric(6,2)")
+    assert Hazard.REWRITES_TABLE in _type_change_hazards("numeric(6,2)", "numeric(8,3)")

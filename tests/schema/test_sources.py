@@ -104,3 +104,10 @@ def test_extensions_are_created_without_a_pinned_version_unless_the_schema_pins_
     [hstore] = [line for line in result.stdout.splitlines() if "CREATE EXTENSION" in line and "hstore" in line]
     assert "VERSION" not in citext
     assert "VERSION '1.4'" in hstore
+
+
+def test_objects_the_differ_does_not_manage_are_named(project: Project) -> None:
+    _with_schema(project, USERS + "CREATE PUBLICATION everything FOR ALL TABLES;\n")
+    result = project.ok("diff", "--from", "empty", "--to", "schema")
+    assert "not compared" in result.stderr and "everything" in result.stderr
+    assert "PUBLICATION" not in result.stdout
