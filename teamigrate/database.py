@@ -94,5 +94,32 @@ def connection(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connect
         conn.close()
 
 
+class TransactionEnded(Exception):
+    """Something inside a `rolled_back` block committed: the database kept its changes."""
+
+
+@contextmanager
+def rolled_back(conn: psycopg.Connection) -> Iterator[None]:
+    """A transaction that is always rolled back, on an autocommit connection.
+
+    Raises TransactionEnded when the block ended the transaction itself (a
+    COMMIT sent as SQL), so that the caller can throw the database away.
+    """
+    from psycopg.pq import TransactionStatus
+
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException as exc:
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            raise TransactionEnded from exc
+        if not conn.broken:
+            conn.execute("ROLLBACK")
+        raise
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        raise TransactionEnded
+    conn.execute("ROLLBACK")
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

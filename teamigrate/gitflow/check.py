@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from teamigrate.history.sumfile import verify
 
 if TYPE_CHECKING:
     from teamigrate.schema.diff import Plan
+    from teamigrate.schema.model import Schema
 
 STATE_FOLDER = ".teamigrate"
 STAMP_FILE = "check.ok"
@@ -217,35 +217,32 @@ def _lint_findings(config: Config, migrations: Sequence[Migration]) -> list[Find
 
 
 def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, staged: bool, drift: bool) -> list[Finding]:
-    from teamigrate.schema.diff import diff_schemas
-    from teamigrate.schema.sources import SchemaWorkspace, SqlFile, load_sql_files
-    from teamigrate.shadow import ShadowServer, development_database_url
-    from teamigrate.shadow.cache import replayed_history
+    from concurrent.futures import ThreadPoolExecutor
 
-    shadow = ShadowServer.for_config(config)
-    workspace = SchemaWorkspace(config, shadow)
-    # What the replayed history is compared with: the schema source, the developer's database.
-    comparisons = [
-        ("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change"),
-        ("TM525", "your database", "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`"),
-    ]
+    from teamigrate.schema.cached import SchemaReader
+    from teamigrate.schema.diff import diff_schemas
+    from teamigrate.schema.sources import SchemaWorkspace, SqlFile
+    from teamigrate.shadow import ShadowServer, development_database_url
+
     findings: list[Finding] = []
     try:
-        with ExitStack() as stack:
-            replayed_url = stack.enter_context(replayed_history(shadow, migrations))
-            urls: list[str | None] = [None, development_database_url(config) if drift else None]
-            if inputs.schema_files:
-                files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items())]
-                schema_url = stack.enter_context(shadow.scratch())
-                load_sql_files(schema_url, files)
-                urls[0] = schema_url
-            wanted = [url for url in urls if url is not None]
-            replayed, *others = workspace.introspect_all([replayed_url, *wanted])
-        schemas = iter(others)
-        for url, (code, what, hint) in zip(urls, comparisons):
-            if url is None:
-                continue
-            plan = diff_schemas(replayed, next(schemas))
+        shadow = ShadowServer.for_config(config)
+        workspace = SchemaWorkspace(config, shadow)
+        reader = SchemaReader(shadow, workspace.exclude_tables)
+        # What the replayed history is compared with, each read side by side with the replay.
+        comparisons: list[tuple[str, str, str, Callable[[], Schema]]] = []
+        if inputs.schema_files:
+            files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items())]
+            comparisons.append(("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change", lambda: reader.of_files(files)))
+        if drift:
+            comparisons.append(("TM525", "your database", "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`",
+                                lambda: workspace.introspect(development_database_url(config))))
+        with ThreadPoolExecutor(max_workers=1 + len(comparisons)) as pool:
+            replayed_future = pool.submit(reader.of_history, migrations)
+            futures = [pool.submit(read) for *_, read in comparisons]
+        replayed = replayed_future.result()
+        for (code, what, hint, _), future in zip(comparisons, futures):
+            plan = diff_schemas(replayed, future.result())
             if not plan.is_empty:
                 findings.append(Finding(code, f"{what} differs from the replayed migrations: {describe_changes(plan)}", hint))
     except TeamigrateError as err:

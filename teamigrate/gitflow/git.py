@@ -1,4 +1,9 @@
-"""All git access goes through here: git with a clean environment, failures as TeamigrateErrors."""
+"""All git access goes through here: git with a clean environment, failures as TeamigrateErrors.
+
+Plain `git` subprocesses, no git library: every question teamigrate asks is
+one git command (or one `cat-file --batch` for many files), and not importing
+a library keeps the pre-commit hook's `check` fast.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-
-import git
 
 from teamigrate.errors import TeamigrateError
 
@@ -45,12 +48,20 @@ class GitRepository:
     """One working tree and its repository."""
 
     def __init__(self, path: Path) -> None:
+        not_a_repository = TeamigrateError("TM500", f"{path} is not inside a git repository", "run `git init`, or run teamigrate in your repository")
+        if not Path(path).is_dir():
+            raise not_a_repository
         try:
-            self.repo = git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise TeamigrateError("TM500", f"{path} is not inside a git repository", "run `git init`, or run teamigrate in your repository") from None
-        root = self.repo.working_tree_dir
-        self.root = Path(root) if root else Path(path)
+            found = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--show-toplevel"], cwd=path,
+                                   env=clean_environment(), capture_output=True)
+        except FileNotFoundError:
+            raise TeamigrateError("TM500", "git is not installed", "install git, or run teamigrate where git is on PATH") from None
+        lines = found.stdout.decode(errors="replace").splitlines()
+        if not lines:
+            raise not_a_repository
+        self.git_dir = Path(lines[0])
+        # A bare repository has no work tree: git prints the git directory and then fails.
+        self.root = Path(lines[1]) if found.returncode == 0 and len(lines) > 1 else Path(path)
 
     @classmethod
     def find(cls, path: Path) -> GitRepository | None:
@@ -81,10 +92,8 @@ class GitRepository:
         return result.stdout if result.returncode == 0 else None
 
     def head_commit(self) -> str | None:
-        try:
-            return self.repo.head.commit.hexsha
-        except ValueError:  # no commit yet
-            return None
+        """HEAD's commit; None before the first commit."""
+        return self.resolve("HEAD")
 
     def relative(self, path: Path) -> str:
         """`path` as git names it: relative to the top of the work tree, with forward slashes."""
@@ -141,7 +150,7 @@ class GitRepository:
 
     def integration(self) -> Integration | None:
         """The merge or rebase in progress, if any."""
-        git_dir = Path(self.repo.git_dir)
+        git_dir = self.git_dir
         merge_head = git_dir / "MERGE_HEAD"
         if merge_head.is_file():
             return Integration("merge", other=merge_head.read_text().split()[0], branch="HEAD")

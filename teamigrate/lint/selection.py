@@ -35,7 +35,6 @@ def all_targets(config: Config) -> list[LintTarget]:
 
 def branch_targets(config: Config) -> Selection | None:
     """Migrations added or changed since the merge base with main_branch; None when there is nothing to compare with."""
-    # Imported here: GitPython is slow to import and `--all` or explicit paths never need it.
     from teamigrate.gitflow.git import GitRepository
 
     repository = GitRepository.find(config.root)

@@ -294,10 +294,13 @@ def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, 
         )
     rows: dict[str, list[Row]] = {}
     try:
+        # A caller's open transaction (uncommitted DDL to read) is one snapshot already.
+        own_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         # One snapshot for every query, so that a concurrent DDL cannot tear the model.
         with conn.transaction():
             with conn.cursor(row_factory=dict_row) as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                if own_transaction:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 # With only pg_catalog on the path, every deparser qualifies user objects,
                 # so the DDL built from its output runs whatever the applying session's path.
                 cur.execute("SET LOCAL search_path = pg_catalog")

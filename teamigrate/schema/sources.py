@@ -6,7 +6,7 @@ import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,11 +110,24 @@ def _read_sql(path: Path, name: str) -> SqlFile:
 def load_sql_files(url: str, files: Sequence[SqlFile]) -> None:
     """Run schema files into a scratch database; a failure names the file and line."""
     with connect(url) as conn:
-        for sql_file in files:
-            try:
+        load_sql_into(conn, files)
+
+
+def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
+    """load_sql_files on an open connection; inside the caller's transaction, each file runs in a savepoint.
+
+    There, a file that cannot run in a transaction (CREATE INDEX CONCURRENTLY)
+    raises psycopg's ActiveSqlTransaction for the caller to load it elsewhere.
+    """
+    in_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    for sql_file in files:
+        try:
+            with conn.transaction() if in_transaction else nullcontext():
                 run_sql_text(conn, sql_file.text)
-            except psycopg.Error as exc:
-                raise sql_error(exc, sql_file.name, sql_file.text, "TM303", _failing_line(conn, sql_file.text)) from None
+        except psycopg.Error as exc:
+            if in_transaction and isinstance(exc, psycopg.errors.ActiveSqlTransaction):
+                raise  # it cannot run in the caller's transaction: the caller loads it elsewhere
+            raise sql_error(exc, sql_file.name, sql_file.text, "TM303", _failing_line(conn, sql_file.text)) from None
 
 
 def _failing_line(conn: psycopg.Connection, text: str) -> int | None:

@@ -3,6 +3,12 @@
 A prefix is named by the chained hash of its last migration (the line of
 teamigrate.sum), which covers every earlier id and byte, so a branch that adds
 one migration to a long history replays one migration.
+
+When only a few migrations follow the nearest cached prefix and all of them
+run in a transaction, `read_after` does not copy the template at all: it runs
+them on the template itself in a transaction that is rolled back once the
+caller has read what it needs (a check after one new migration creates no
+database).
 """
 
 from __future__ import annotations
@@ -11,18 +17,25 @@ import base64
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
-from teamigrate.database import quote_ident
+from teamigrate.database import TransactionEnded, connect, quote_ident, rolled_back
+from teamigrate.errors import TeamigrateError
 from teamigrate.shadow import ShadowServer
+
+T = TypeVar("T")
 
 CACHE_PREFIX = "tmcache_"
 DEFAULT_LIMIT = 24
 # On a cold replay, also keep every Nth prefix: a later branch that rewrites
 # the tail of history then starts from the nearest checkpoint.
 CHECKPOINT_EVERY = 100
+# At most this many migrations past a cached prefix are run on the template
+# itself, in a transaction rolled back after; more are replayed into a copy,
+# which is then cached.
+TAIL_IN_TRANSACTION = 10
 
 
 def cache_name(chained_hash: str) -> str:
@@ -63,14 +76,7 @@ class ReplayCache:
         `apply(url, migrations)` runs migrations into a database (history's replay).
         """
         assert len(migrations) == len(chain)
-        cached = self.cached()
-        start = 0
-        template: str | None = None
-        for index in range(len(chain), 0, -1):
-            name = cache_name(chain[index - 1])
-            if name in cached:
-                start, template = index, name
-                break
+        start, template = self.nearest(chain)
         with self.shadow.scratch(template=template) as url:
             if template is not None:
                 self._touch(template)
@@ -83,6 +89,42 @@ class ReplayCache:
                     self._store(url, cache_name(chain[stop - 1]))
                 self._evict()
             yield url
+
+    def nearest(self, chain: Sequence[str]) -> tuple[int, str | None]:
+        """The longest cached prefix: how many migrations it holds, and its template (None: start empty)."""
+        cached = self.cached()
+        for index in range(len(chain), 0, -1):
+            name = cache_name(chain[index - 1])
+            if name in cached:
+                return index, name
+        return 0, None
+
+    def read_after(
+        self,
+        migrations: Sequence[Any],
+        chain: Sequence[str],
+        apply: Callable[[str, Sequence[Any]], None],
+        apply_in: Callable[[psycopg.Connection, Sequence[Any]], None],
+        read: Callable[[psycopg.Connection], T],
+    ) -> T:
+        """`read(conn)` on a database holding the schema after `migrations`, made the cheapest way the cache allows.
+
+        `apply_in(conn, migrations)` runs migrations on an open connection, inside
+        the caller's transaction; `apply(url, migrations)` as for `replayed`.
+        """
+        start, template = self.nearest(chain)
+        rest = migrations[start:]
+        if template is not None and len(rest) <= TAIL_IN_TRANSACTION and all(m.transactional for m in rest):
+            self._touch(template)
+            try:
+                return _read_in_transaction(self.shadow.database_url(template), rest, apply_in, read)
+            except _TemplateGone:
+                pass  # dropped under us (evicted by another process, or `cache clear`): replay into a copy
+            except TransactionEnded:  # something committed: the template holds more than its prefix now
+                self.shadow.drop_database(template)
+                return self.read_after(migrations, chain, apply, apply_in, read)
+        with self.replayed(migrations, chain, apply) as url, connect(url) as conn:
+            return read(conn)
 
     def clear(self) -> int:
         names = list(self.cached())
@@ -111,6 +153,31 @@ class ReplayCache:
                 self.shadow.drop_database(name)
             except psycopg.Error:
                 pass  # in use as a template right now; next time
+
+
+class _TemplateGone(Exception):
+    pass
+
+
+def _read_in_transaction(
+    url: str,
+    migrations: Sequence[Any],
+    apply_in: Callable[[psycopg.Connection, Sequence[Any]], None],
+    read: Callable[[psycopg.Connection], T],
+) -> T:
+    try:
+        conn = connect(url)
+    except TeamigrateError:
+        raise _TemplateGone from None
+    with conn:
+        try:
+            with rolled_back(conn):  # nothing is kept: the template stays as it was
+                apply_in(conn, migrations)
+                return read(conn)
+        except (psycopg.Error, TeamigrateError):
+            if conn.broken or conn.closed:
+                raise _TemplateGone from None
+            raise
 
 
 def _checkpoints(start: int, end: int) -> list[int]:

@@ -1,0 +1,153 @@
+"""The schema of a history or of schema files, read the cheapest way that is still exact.
+
+1. From the schema store: introspected schemas kept (pickled) in teamigrate's
+   folder, keyed by what produced them: the chained hash of the last migration
+   (which covers every byte and id of the history before it) or the schema
+   files' names and bytes, with the shadow server's address and version,
+   teamigrate's version and the tables left out.
+2. Else built in the shadow without creating a database: the rest of a history
+   runs on the replay cache's nearest template, schema files on an empty
+   database kept for the purpose, each in a transaction that is rolled back
+   once the schema is read.
+3. Else (a migration or file that cannot run in a transaction, a long rest of
+   history, no template yet) in a scratch database as before.
+
+`check` after one new migration thus creates no database at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+
+from teamigrate import __version__
+from teamigrate.database import TransactionEnded, connect, rolled_back
+from teamigrate.history.apply import controls_transaction, replay, replay_into
+from teamigrate.history.migrations import Migration
+from teamigrate.history.sumfile import SumFile
+from teamigrate.schema.introspect import introspect
+from teamigrate.schema.model import Schema
+from teamigrate.schema.sources import SqlFile, load_sql_files, load_sql_into
+from teamigrate.shadow import ShadowServer
+from teamigrate.shadow.cache import ReplayCache
+from teamigrate.shadow.cluster import teamigrate_home
+
+STORE_LIMIT = 64
+# Schema files are loaded here, in transactions that are always rolled back.
+EMPTY_DATABASE = "teamigrate_empty"
+
+
+class SchemaStore:
+    """Introspected schemas as pickle files, least recently used dropped past `limit`.
+
+    It lives in teamigrate's own folder (TEAMIGRATE_HOME), never in the
+    project: a pickle from a repository would run its author's code.
+    """
+
+    def __init__(self, folder: Path | None = None, limit: int = STORE_LIMIT) -> None:
+        self.folder = folder if folder is not None else teamigrate_home() / "schemas"
+        self.limit = limit
+
+    def get(self, key: str) -> Schema | None:
+        path = self.folder / f"{key}.pickle"
+        try:
+            with path.open("rb") as file:
+                schema = pickle.load(file)
+            os.utime(path)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return None  # absent, or written by another version: build it again
+        return schema if isinstance(schema, Schema) else None
+
+    def put(self, key: str, schema: Schema) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f"{key}.{os.getpid()}.tmp"
+            temporary.write_bytes(pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(self.folder / f"{key}.pickle")
+            self._evict()
+        except OSError:
+            pass  # the store is an optimisation; a read-only home still works
+
+    def _evict(self) -> None:
+        entries = sorted(self.folder.glob("*.pickle"), key=_mtime)
+        for path in entries[: max(0, len(entries) - self.limit)]:
+            path.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class SchemaReader:
+    """Schemas of histories and schema files on one shadow server."""
+
+    def __init__(self, shadow: ShadowServer, exclude_tables: Sequence[tuple[str, str]], store: SchemaStore | None = None) -> None:
+        self.shadow = shadow
+        self.exclude_tables = tuple(exclude_tables)
+        self.store = store if store is not None else SchemaStore()
+
+    def _key(self, kind: str, *parts: bytes) -> str:
+        digest = hashlib.sha256(f"{kind}\0{__version__}\0{self.shadow.admin_url}\0{self.shadow.admin().info.server_version}\0{self.exclude_tables}".encode())
+        for part in parts:
+            digest.update(hashlib.sha256(part).digest())
+        return f"{kind}-{digest.hexdigest()[:40]}"
+
+    def _read(self, conn: psycopg.Connection) -> Schema:
+        return introspect(conn, exclude_tables=self.exclude_tables)
+
+    def of_history(self, migrations: Sequence[Migration]) -> Schema:
+        """The schema after replaying `migrations` from an empty database."""
+        chain = [line.hash for line in SumFile.compute(migrations).lines]
+        key = self._key("history", (chain[-1] if chain else "").encode())
+        found = self.store.get(key)
+        if found is None:
+
+            def apply_in(conn: psycopg.Connection, batch: Sequence[Migration]) -> None:
+                # Statement by statement, so that check_executable refuses a COMMIT hidden behind a comment.
+                replay_into(conn, batch, whole_files=False)
+
+            found = ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read)
+            self.store.put(key, found)
+        return found
+
+    def of_files(self, files: Sequence[SqlFile]) -> Schema:
+        """The schema that loading `files` into an empty database gives."""
+        key = self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
+        found = self.store.get(key)
+        if found is None:
+            found = self._files_in_transaction(files) if not any(controls_transaction(f.text) for f in files) else None
+            if found is None:
+                with self.shadow.scratch() as url:
+                    load_sql_files(url, files)
+                    with connect(url) as conn:
+                        found = self._read(conn)
+            self.store.put(key, found)
+        return found
+
+    def _files_in_transaction(self, files: Sequence[SqlFile]) -> Schema | None:
+        """The files loaded into the empty database in a transaction rolled back after; None when they cannot run in one."""
+        if not self.shadow.database_exists(EMPTY_DATABASE):
+            try:
+                self.shadow.create_database(EMPTY_DATABASE)
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process made it meanwhile
+        with connect(self.shadow.database_url(EMPTY_DATABASE)) as conn:
+            try:
+                with rolled_back(conn):
+                    load_sql_into(conn, files)
+                    return self._read(conn)
+            except psycopg.errors.ActiveSqlTransaction:
+                return None
+            except TransactionEnded:
+                pass
+        # Something committed into the empty database after all: never use it again as it is.
+        self.shadow.drop_database(EMPTY_DATABASE)
+        return None
