@@ -15,11 +15,11 @@ from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.history.migrations import Migration, migrations_from_files
+from teamigrate.schema.cached import SchemaReader
 from teamigrate.schema.diff import Change, diff_schemas
 from teamigrate.schema.model import Schema
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cache import replayed_history
 
 # Kinds whose collisions are worth a conflict; comments and grants are not.
 CONFLICT_KINDS = frozenset({"table", "column", "index", "constraint", "enum", "domain", "type", "composite type",
@@ -85,6 +85,7 @@ class BranchComparer:
         self.repository = GitRepository(config.root)
         self.shadow = ShadowServer.for_config(config)
         self.workspace = SchemaWorkspace(config, self.shadow)
+        self.reader = SchemaReader(self.shadow, self.workspace.exclude_tables)
         self._states: dict[tuple[str, ...], Schema] = {}
 
     def compare(self, base_ref: str, head_ref: str) -> Comparison:
@@ -117,8 +118,7 @@ class BranchComparer:
     def _state(self, migrations: Sequence[Migration]) -> Schema:
         key = tuple(f"{m.id}:{m.checksum}" for m in migrations)
         if key not in self._states:
-            with replayed_history(self.shadow, migrations) as url:
-                self._states[key] = self.workspace.introspect(url)
+            self._states[key] = self.reader.of_history(migrations)
         return self._states[key]
 
     def _per_migration(self, common: list[Migration], added: list[Migration]) -> tuple[MigrationChanges, ...]:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 import psycopg
 
@@ -57,17 +59,19 @@ class SchemaStore:
         path = self.folder / f"{key}.pickle"
         try:
             with path.open("rb") as file:
-                schema = pickle.load(file)
+                fields = pickle.load(file)
             os.utime(path)
+            # The model's mappings are read-only views, which pickle cannot hold: stored as dicts, viewed again.
+            return Schema(**{name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in fields.items()})
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            return None  # absent, or written by another version: build it again
-        return schema if isinstance(schema, Schema) else None
+            return None  # absent, damaged, or written by other code: build it again
 
     def put(self, key: str, schema: Schema) -> None:
+        fields = {name: dict(value) if isinstance(value, Mapping) else value for name, value in vars(schema).items()}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = self.folder / f"{key}.{os.getpid()}.tmp"
-            temporary.write_bytes(pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.write_bytes(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
             temporary.replace(self.folder / f"{key}.pickle")
             self._evict()
         except OSError:
@@ -77,6 +81,15 @@ class SchemaStore:
         entries = sorted(self.folder.glob("*.pickle"), key=_mtime)
         for path in entries[: max(0, len(entries) - self.limit)]:
             path.unlink(missing_ok=True)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """teamigrate's version and the state of the code that builds schemas: an edited checkout invalidates the store."""
+    package = Path(__file__).parent.parent
+    files = sorted([*package.glob("schema/*.py"), *package.glob("schema/sql/*.sql"), package / "history" / "apply.py"])
+    stamps = [f"{path.name}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in files if path.is_file()]
+    return hashlib.sha256("\0".join([__version__, *stamps]).encode()).hexdigest()
 
 
 def _mtime(path: Path) -> float:
@@ -95,7 +108,8 @@ class SchemaReader:
         self.store = store if store is not None else SchemaStore()
 
     def _key(self, kind: str, *parts: bytes) -> str:
-        digest = hashlib.sha256(f"{kind}\0{__version__}\0{self.shadow.admin_url}\0{self.shadow.admin().info.server_version}\0{self.exclude_tables}".encode())
+        server = f"{self.shadow.admin_url}\0{self.shadow.admin().info.server_version}"
+        digest = hashlib.sha256(f"{kind}\0{_code_fingerprint()}\0{server}\0{self.exclude_tables}".encode())
         for part in parts:
             digest.update(hashlib.sha256(part).digest())
         return f"{kind}-{digest.hexdigest()[:40]}"

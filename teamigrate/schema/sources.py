@@ -154,6 +154,8 @@ def run_sql_text(conn: psycopg.Connection, text: str) -> None:
     try:
         conn.execute(text.encode())  # bytes: no client-side parameter parsing of % signs
     except psycopg.errors.ActiveSqlTransaction:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise  # inside the caller's transaction: one statement at a time would not help
         # CREATE INDEX CONCURRENTLY and friends refuse a multi-statement batch.
         for statement in sqlparse.split(text):
             if statement.strip().rstrip(";").strip():
