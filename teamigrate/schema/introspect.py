@@ -8,7 +8,6 @@ from importlib import resources
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from teamigrate.database import mask_url
 from teamigrate.errors import DatabaseError
@@ -37,9 +36,9 @@ from teamigrate.schema.model import (
     View,
 )
 
-Row = dict[str, Any]
+Row = tuple[Any, ...]
 
-# Catalog oids are fixed by PostgreSQL (pg_*.h); pg_depend names catalogs by them.
+# Catalog oids are fixed by PostgreSQL (pg_*.h); pg_depend and pg_description name catalogs by them.
 PG_CLASS, PG_TYPE, PG_PROC, PG_CONSTRAINT = 1259, 1247, 1255, 2606
 PG_TRIGGER, PG_POLICY, PG_NAMESPACE, PG_EXTENSION = 2620, 3256, 2615, 3079
 
@@ -58,14 +57,23 @@ def _options(values: list[str] | None) -> tuple[str, ...]:
 
 
 class _Catalog:
-    """The rows of one database and the oid -> identity maps needed to read pg_depend."""
+    """The rows of one database and the oid -> identity maps needed to read pg_depend.
+
+    Rows are tuples in the column order of their query, unpacked by name in each loop.
+    """
 
     def __init__(self, rows: dict[str, list[Row]], excluded: set[tuple[str, str]]) -> None:
         self.rows = rows
         self.excluded = excluded
+        self.comments: dict[tuple[int, int, int], str] = {
+            (classoid, objoid, objsubid): description for classoid, objoid, objsubid, description in rows["descriptions"]
+        }
         self.keys: dict[tuple[int, int], Key] = {}
         self.columns: dict[tuple[int, int], Key] = {}
         self.relation_names: dict[int, tuple[str, str]] = {}
+
+    def comment(self, catalog: int, oid: int) -> str | None:
+        return self.comments.get((catalog, oid, 0))
 
     def build(self) -> Schema:
         namespaces = {ns.key: ns for ns in self._namespaces()}
@@ -78,208 +86,203 @@ class _Catalog:
         views = {v.key: v for v in self._views()}
         indexes = {i.key: i for i in self._indexes()}
         functions = {f.key: f for f in self._functions()}
-        triggers = {t.key: t for t in self._table_children("triggers", self._trigger)}
-        policies = {p.key: p for p in self._table_children("policies", self._policy)}
+        triggers = {t.key: t for t in self._triggers()}
+        policies = {p.key: p for p in self._policies()}
         return Schema(
             namespaces=namespaces, extensions=extensions, types=types, sequences=sequences,
             tables=table_map, constraints=constraints, indexes=indexes, views=views,
             functions=functions, triggers=triggers, policies=policies,
-            dependencies=frozenset(self._dependencies()),
-            unmanaged=tuple(row["description"] for row in self.rows["unmanaged"]),
+            dependencies=self._dependencies(),
+            unmanaged=tuple(description for (description,) in self.rows["unmanaged"]),
         )
 
     def _namespaces(self) -> Iterable[Namespace]:
-        for row in self.rows["namespaces"]:
-            ns = Namespace(row["name"], row["comment"], _grants(row["grants"]))
-            self.keys[(PG_NAMESPACE, row["oid"])] = ns.key
+        for oid, name, grants in self.rows["namespaces"]:
+            ns = Namespace(name, self.comment(PG_NAMESPACE, oid), _grants(grants))
+            self.keys[(PG_NAMESPACE, oid)] = ns.key
             yield ns
 
     def _extensions(self) -> Iterable[Extension]:
-        for row in self.rows["extensions"]:
-            ext = Extension(row["name"], row["schema"], row["version"], row["comment"], row["default_version"])
-            self.keys[(PG_EXTENSION, row["oid"])] = ext.key
+        for oid, name, schema, version, default_version in self.rows["extensions"]:
+            ext = Extension(name, schema, version, self.comment(PG_EXTENSION, oid), default_version)
+            self.keys[(PG_EXTENSION, oid)] = ext.key
             yield ext
 
     def _types(self) -> Iterable[Enum | Domain | CompositeType]:
-        for row in self.rows["types"]:
-            kind = row["kind"]
-            grants = _grants(row["grants"])
+        for (oid, typarray, typrelid, schema, name, kind, labels, base_type, default, not_null, collation,
+             checks, attributes, grants) in self.rows["types"]:
+            comment = self.comment(PG_TYPE, oid)
             made: Enum | Domain | CompositeType
             if kind == "e":
-                made = Enum(row["schema"], row["name"], tuple(row["labels"] or ()), row["comment"], grants)
+                made = Enum(schema, name, tuple(labels or ()), comment, _grants(grants))
             elif kind == "d":
-                checks = tuple(DomainCheck(name, definition, comment) for name, definition, comment in row["checks"] or ())
-                made = Domain(
-                    row["schema"], row["name"], row["base_type"], row["default"], row["not_null"],
-                    row["collation"], checks, row["comment"], grants,
-                )
+                domain_checks = tuple(DomainCheck(check_name, definition, check_comment) for check_name, definition, check_comment in checks or ())
+                made = Domain(schema, name, base_type, default, not_null, collation, domain_checks, comment, _grants(grants))
             else:
-                attributes = tuple(CompositeAttribute(*attribute) for attribute in row["attributes"] or ())
-                made = CompositeType(row["schema"], row["name"], attributes, row["comment"], grants)
-            self.keys[(PG_TYPE, row["oid"])] = made.key
-            if row["typarray"]:
-                self.keys[(PG_TYPE, row["typarray"])] = made.key
-            if row["typrelid"]:
+                made = CompositeType(schema, name, tuple(CompositeAttribute(*attribute) for attribute in attributes or ()), comment, _grants(grants))
+            self.keys[(PG_TYPE, oid)] = made.key
+            if typarray:
+                self.keys[(PG_TYPE, typarray)] = made.key
+            if typrelid:
                 # A composite type's attributes depend on their types through its pg_class row.
-                self.keys[(PG_CLASS, row["typrelid"])] = made.key
+                self.keys[(PG_CLASS, typrelid)] = made.key
             yield made
 
     def _tables(self) -> dict[int, Table]:
         identities = self._identity_sequences()
-        not_null_names = {(row["table_oid"], row["attnum"]): row["name"] for row in self.rows["not_null_constraints"]}
-        columns: dict[int, list[Column]] = {}
-        for row in self.rows["columns"]:
-            place = (row["table_oid"], row["attnum"])
-            sequence = identities.get(place) if row["identity"] else None
-            identity = Identity(row["identity"] == "a", *sequence) if sequence is not None else None
-            generated = row["generated"]
-            columns.setdefault(row["table_oid"], []).append(Column(
-                row["name"], row["type"], row["not_null"], None if generated else row["default"],
-                row["collation"], identity, row["default"] if generated else None, generated or "",
-                row["inherited"], row["comment"], not_null_names.get(place), row["statistics"], row["storage"],
-                row["type_storage"],
-            ))
-        names = {row["oid"]: (row["schema"], row["name"]) for row in self.rows["tables"]}
-        tables: dict[int, Table] = {}
-        for row in self.rows["tables"]:
-            if (row["schema"], row["name"]) in self.excluded:
+        not_null_names = {(table_oid, attnum): name for table_oid, attnum, name in self.rows["not_null_constraints"]}
+        all_names = {oid: (schema, name) for oid, schema, name, *_ in self.rows["tables"]}
+        kept = {oid: name for oid, name in all_names.items() if name not in self.excluded}
+        comments, column_keys = self.comments, self.columns
+        columns: dict[int, list[Column]] = {oid: [] for oid in kept}
+        for (table_oid, attnum, name, type_, not_null, default, identity_kind, generated, inherited, collation,
+             statistics, storage, type_storage) in self.rows["columns"]:
+            table_columns = columns.get(table_oid)
+            if table_columns is None:
                 continue
-            parents = tuple(names[oid] for oid in row["parents"] or () if oid in names)
+            place = (table_oid, attnum)
+            identity = None
+            if identity_kind:
+                sequence = identities.get(place)
+                if sequence is not None:
+                    identity = Identity(identity_kind == "a", *sequence)
+            # Positional: 14,000 columns are a measurable cost with keywords.
+            table_columns.append(Column(
+                name, type_, not_null, None if generated else default, collation, identity,
+                default if generated else None, generated or "", inherited, comments.get((PG_CLASS, table_oid, attnum)),
+                not_null_names.get(place), statistics, storage, type_storage,
+            ))
+            column_keys[place] = ("column", *kept[table_oid], name)
+        tables: dict[int, Table] = {}
+        for (oid, schema, name, unlogged, options, rls_enabled, rls_forced, partition_key, is_partition,
+             replica_identity, partition_bound, parent_oids, grants) in self.rows["tables"]:
+            if oid not in kept:
+                continue
+            parents = tuple(all_names[parent] for parent in parent_oids or () if parent in all_names)
             table = Table(
-                schema=row["schema"], name=row["name"], columns=tuple(columns.get(row["oid"], ())),
-                unlogged=row["unlogged"], partition_key=row["partition_key"],
-                partition_of=parents[0] if row["is_partition"] and parents else None,
-                partition_bound=row["partition_bound"],
-                inherits=() if row["is_partition"] else parents,
-                options=_options(row["options"]), rls_enabled=row["rls_enabled"], rls_forced=row["rls_forced"],
-                comment=row["comment"], grants=_grants(row["grants"]), replica_identity=row["replica_identity"] or "d",
+                schema=schema, name=name, columns=tuple(columns[oid]), unlogged=unlogged, partition_key=partition_key,
+                partition_of=parents[0] if is_partition and parents else None, partition_bound=partition_bound,
+                inherits=() if is_partition else parents,
+                options=_options(options), rls_enabled=rls_enabled, rls_forced=rls_forced,
+                comment=self.comment(PG_CLASS, oid), grants=_grants(grants), replica_identity=replica_identity or "d",
             )
-            tables[row["oid"]] = table
-            self.keys[(PG_CLASS, row["oid"])] = table.key
-            self.relation_names[row["oid"]] = (table.schema, table.name)
-        for row in self.rows["columns"]:
-            table_name = self.relation_names.get(row["table_oid"])
-            if table_name is not None:
-                self.columns[(row["table_oid"], row["attnum"])] = ("column", *table_name, row["name"])
+            tables[oid] = table
+            self.keys[(PG_CLASS, oid)] = table.key
+            self.relation_names[oid] = (schema, name)
         return tables
 
     def _identity_sequences(self) -> dict[tuple[int, int], tuple[str, str, SequenceOptions]]:
-        found = {}
-        for row in self.rows["sequences"]:
-            if row["owner_deptype"] == "i":
-                found[(row["owner_table"], row["owner_column"])] = (row["schema"], row["name"], _sequence_options(row))
-        return found
+        return {
+            (owner_table, owner_column): (schema, name, SequenceOptions(data_type, start, increment, minimum, maximum, cache, cycle))
+            for (_oid, schema, name, data_type, start, increment, minimum, maximum, cache, cycle,
+                 owner_deptype, owner_table, owner_column, _grants_rows) in self.rows["sequences"]
+            if owner_deptype == "i"
+        }
 
     def _sequences(self, tables: dict[int, Table]) -> dict[Key, Sequence]:
         sequences: dict[Key, Sequence] = {}
-        for row in self.rows["sequences"]:
-            if row["owner_deptype"] == "i":
+        for (oid, schema, name, data_type, start, increment, minimum, maximum, cache, cycle,
+             owner_deptype, owner_table, owner_column, grants) in self.rows["sequences"]:
+            if owner_deptype == "i":
                 continue
             owned_by = None
-            if row["owner_deptype"] == "a":
-                column_key = self.columns.get((row["owner_table"], row["owner_column"]))
+            if owner_deptype == "a":
+                column_key = self.columns.get((owner_table, owner_column))
                 if column_key is None:
                     # Owned by a column of an excluded table (the history table's id).
                     continue
                 owned_by = (column_key[1], column_key[2], column_key[3])
-            sequence = Sequence(row["schema"], row["name"], _sequence_options(row), owned_by, row["comment"], _grants(row["grants"]))
+            options = SequenceOptions(data_type, start, increment, minimum, maximum, cache, cycle)
+            sequence = Sequence(schema, name, options, owned_by, self.comment(PG_CLASS, oid), _grants(grants))
             sequences[sequence.key] = sequence
-            self.keys[(PG_CLASS, row["oid"])] = sequence.key
+            self.keys[(PG_CLASS, oid)] = sequence.key
         return sequences
 
     def _constraints(self) -> Iterable[Constraint]:
-        for row in self.rows["constraints"]:
-            table = self.relation_names.get(row["table_oid"])
+        relation_names, keys, comments = self.relation_names, self.keys, self.comments
+        for oid, table_oid, name, kind, definition, index_oid in self.rows["constraints"]:
+            table = relation_names.get(table_oid)
             if table is None:
                 continue
-            constraint = Constraint(table[0], table[1], row["name"], row["kind"], row["definition"], row["comment"])
-            self.keys[(PG_CONSTRAINT, row["oid"])] = constraint.key
-            if row["kind"] in "pux" and row["index_oid"]:
-                self.keys[(PG_CLASS, row["index_oid"])] = constraint.key
+            constraint = Constraint(table[0], table[1], name, kind, definition, comments.get((PG_CONSTRAINT, oid, 0)))
+            keys[(PG_CONSTRAINT, oid)] = constraint.key
+            if kind in "pux" and index_oid:
+                keys[(PG_CLASS, index_oid)] = constraint.key
             yield constraint
 
     def _views(self) -> Iterable[View]:
-        for row in self.rows["views"]:
+        for oid, schema, name, materialized, definition, options, column_comments, grants in self.rows["views"]:
             view = View(
-                row["schema"], row["name"], row["definition"], row["materialized"],
-                _options(row["options"]), row["comment"], _grants(row["grants"]),
-                tuple((name, comment) for name, comment in row["column_comments"] or ()),
+                schema, name, definition, materialized, _options(options), self.comment(PG_CLASS, oid), _grants(grants),
+                tuple((column, comment) for column, comment in column_comments or ()),
             )
-            self.keys[(PG_CLASS, row["oid"])] = view.key
-            self.relation_names[row["oid"]] = (view.schema, view.name)
+            self.keys[(PG_CLASS, oid)] = view.key
+            self.relation_names[oid] = (schema, name)
             yield view
 
     def _indexes(self) -> Iterable[Index]:
-        for row in self.rows["indexes"]:
-            table = self.relation_names.get(row["table_oid"])
-            if table is None or row["attached"] or row["constraint_oid"] is not None:
+        relation_names, keys, comments = self.relation_names, self.keys, self.comments
+        for oid, table_oid, name, definition, attached, constraint_oid in self.rows["indexes"]:
+            table = relation_names.get(table_oid)
+            if table is None or attached or constraint_oid is not None:
                 continue
-            index = Index(table[0], table[1], row["name"], row["definition"], row["comment"])
-            self.keys[(PG_CLASS, row["oid"])] = index.key
+            index = Index(table[0], table[1], name, definition, comments.get((PG_CLASS, oid, 0)))
+            keys[(PG_CLASS, oid)] = index.key
             yield index
 
     def _functions(self) -> Iterable[Function]:
-        for row in self.rows["functions"]:
+        for oid, schema, name, kind, identity_arguments, arguments, result, definition, grants in self.rows["functions"]:
             function = Function(
-                row["schema"], row["name"], row["identity_arguments"], row["arguments"],
-                row["result"] if row["kind"] != "p" else None, row["kind"], row["definition"],
-                row["comment"], _grants(row["grants"]),
+                schema, name, identity_arguments, arguments, result if kind != "p" else None, kind, definition,
+                self.comment(PG_PROC, oid), _grants(grants),
             )
-            self.keys[(PG_PROC, row["oid"])] = function.key
+            self.keys[(PG_PROC, oid)] = function.key
             yield function
 
-    def _table_children(self, kind: str, make: Any) -> Iterable[Any]:
-        catalog = PG_TRIGGER if kind == "triggers" else PG_POLICY
-        for row in self.rows[kind]:
-            table = self.relation_names.get(row["table_oid"])
+    def _triggers(self) -> Iterable[Trigger]:
+        for oid, table_oid, name, definition, enabled in self.rows["triggers"]:
+            table = self.relation_names.get(table_oid)
             if table is None:
                 continue
-            made = make(table, row)
-            self.keys[(catalog, row["oid"])] = made.key
-            yield made
+            trigger = Trigger(table[0], table[1], name, definition, enabled, self.comment(PG_TRIGGER, oid))
+            self.keys[(PG_TRIGGER, oid)] = trigger.key
+            yield trigger
 
-    @staticmethod
-    def _trigger(table: tuple[str, str], row: Row) -> Trigger:
-        return Trigger(table[0], table[1], row["name"], row["definition"], row["enabled"], row["comment"])
+    def _policies(self) -> Iterable[Policy]:
+        for oid, table_oid, name, command, permissive, roles, using_expression, check_expression in self.rows["policies"]:
+            table = self.relation_names.get(table_oid)
+            if table is None:
+                continue
+            policy = Policy(
+                table[0], table[1], name, command, permissive, tuple(roles or ()),
+                using_expression, check_expression, self.comment(PG_POLICY, oid),
+            )
+            self.keys[(PG_POLICY, oid)] = policy.key
+            yield policy
 
-    @staticmethod
-    def _policy(table: tuple[str, str], row: Row) -> Policy:
-        return Policy(
-            table[0], table[1], row["name"], row["command"], row["permissive"], tuple(row["roles"] or ()),
-            row["using_expression"], row["check_expression"], row["comment"],
-        )
-
-    def _resolve(self, classid: int, objid: int, objsubid: int) -> Key | None:
-        if classid == PG_CLASS and objsubid:
-            column = self.columns.get((objid, objsubid))
-            if column is not None:
-                return column
-        return self.keys.get((classid, objid))
-
-    def _dependencies(self) -> Iterable[tuple[Key, Key]]:
-        for row in self.rows["extension_members"]:
-            extension = self.keys.get((PG_EXTENSION, row["extension_oid"]))
+    def _dependencies(self) -> frozenset[tuple[Key, Key]]:
+        keys, columns = self.keys, self.columns
+        for classid, objid, extension_oid in self.rows["extension_members"]:
+            extension = keys.get((PG_EXTENSION, extension_oid))
             if extension is not None:
-                self.keys.setdefault((row["classid"], row["objid"]), extension)
-        for row in self.rows["dependencies"]:
-            dependant = self._resolve(row["classid"], row["objid"], row["objsubid"])
+                keys.setdefault((classid, objid), extension)
+        found = set()
+        # Tens of thousands of rows, so the lookups are inlined: (pg_class, table, attnum) is a column
+        # of a table; anything else (a view's column too) stands for its whole object.
+        for classid, objid, objsubid, refclassid, refobjid, refobjsubid in self.rows["dependencies"]:
+            dependant = (classid == PG_CLASS and objsubid and columns.get((objid, objsubid))) or keys.get((classid, objid))
             if dependant is None or dependant[0] == "sequence":
                 # A sequence's only dependency on a column is OWNED BY, modelled on the sequence.
                 continue
-            dependency = self._resolve(row["refclassid"], row["refobjid"], row["refobjsubid"])
+            dependency = (refclassid == PG_CLASS and refobjsubid and columns.get((refobjid, refobjsubid))) or keys.get((refclassid, refobjid))
             if dependency is not None and dependency != dependant:
-                yield dependant, dependency
-
-
-def _sequence_options(row: Row) -> SequenceOptions:
-    return SequenceOptions(
-        row["data_type"], row["start"], row["increment"], row["minimum"], row["maximum"], row["cache"], row["cycle"],
-    )
+                found.add((dependant, dependency))
+        return frozenset(found)
 
 
 _QUERIES = (
     "namespaces", "extensions", "types", "tables", "columns", "not_null_constraints", "sequences", "constraints", "views",
-    "indexes", "functions", "triggers", "policies", "dependencies", "extension_members", "unmanaged",
+    "indexes", "functions", "triggers", "policies", "dependencies", "extension_members", "unmanaged", "descriptions",
 )
 
 
@@ -292,13 +295,17 @@ def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, 
             "TM320", f"the database runs PostgreSQL {conn.info.server_version // 10000}; teamigrate reads 15 and later",
             "upgrade the server, or point teamigrate at a PostgreSQL 15+ server",
         )
+    return _Catalog(_read_rows(conn), set(exclude_tables)).build()
+
+
+def _read_rows(conn: psycopg.Connection) -> dict[str, list[Row]]:
     rows: dict[str, list[Row]] = {}
     try:
         # A caller's open transaction (uncommitted DDL to read) is one snapshot already.
         own_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         # One snapshot for every query, so that a concurrent DDL cannot tear the model.
         with conn.transaction():
-            with conn.cursor(row_factory=dict_row) as cur:
+            with conn.cursor() as cur:
                 if own_transaction:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 # With only pg_catalog on the path, every deparser qualifies user objects,
@@ -310,4 +317,4 @@ def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, 
     except psycopg.Error as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseError("TM321", f"reading the catalog failed: {mask_url(message)}", "check that the role may read pg_catalog, and run again") from None
-    return _Catalog(rows, set(exclude_tables)).build()
+    return rows

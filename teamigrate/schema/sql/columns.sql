@@ -9,14 +9,12 @@ SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, format_type(a.attty
        END AS collation,
        NULLIF(a.attstattarget::integer, -1) AS statistics,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
-       CASE WHEN a.attstorage <> t.typstorage THEN t.typstorage END AS type_storage,
-       d.description AS comment
+       CASE WHEN a.attstorage <> t.typstorage THEN t.typstorage END AS type_storage
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
 ORDER BY a.attrelid, a.attnum

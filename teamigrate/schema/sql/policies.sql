@@ -5,10 +5,8 @@ SELECT p.oid, p.polrelid AS table_oid, p.polname AS name,
        (SELECT array_agg(CASE WHEN r.oid = 0 THEN 'public' ELSE quote_ident(pg_get_userbyid(r.oid)) END ORDER BY 1)
           FROM unnest(p.polroles) r(oid)) AS roles,
        pg_get_expr(p.polqual, p.polrelid) AS using_expression,
-       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expression,
-       d.description AS comment
+       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expression
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
