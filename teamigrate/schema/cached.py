@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import psycopg
 
@@ -62,7 +63,8 @@ class SchemaStore:
                 fields = pickle.load(file)
             os.utime(path)
             # The model's mappings are read-only views, which pickle cannot hold: stored as dicts, viewed again.
-            return Schema(**{name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in fields.items()})
+            viewed: dict[str, Any] = {name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in fields.items()}
+            return Schema(**viewed)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
             return None  # absent, damaged, or written by other code: build it again
 
