@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -98,33 +99,45 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     except MigrationError as err:
         findings.append(Finding.from_error(err))
 
-    new_on_branch: list[Migration] = migrations
-    if repository is not None and main_ref is not None and main_commit is not None:
-        relative = repository.relative(config.migrations)
-        main_files = repository.read_folder(main_ref, relative)
-        findings.extend(_edited_findings(migrations, main_files, main_ref, "is on"))
-        if head is not None and head != main_commit:
-            head_files = repository.read_folder("HEAD", relative)
-            findings.extend(_edited_findings(migrations, head_files, "HEAD", "was committed in", exclude=set(_folders(main_files))))
-        # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
-        replaced = {old for m in migrations for old in m.replaces}
-        main_ids = sorted(_folders(main_files) - replaced)
-        new_on_branch = [m for m in migrations if m.id not in main_ids]
-        findings.extend(_order_findings(new_on_branch, main_ids, main_ref))
-        missing = sorted(set(main_ids) - {m.id for m in migrations})
-        for migration_id in missing:
-            findings.append(Finding("TM522", f"migration {migration_id} is on {main_ref} but not here", f"restore it: git checkout {main_ref} -- {relative}/{migration_id}", migration_id))
-    elif repository is not None and repository.head_commit() is not None:
-        output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
-
-    findings.extend(_lint_findings(config, new_on_branch))
-    if not any(f.code in ("TM209",) for f in findings):
-        findings.extend(_replay_findings(config, migrations, inputs, staged, drift))
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Replaying and reading the schema source take the database's time: started
+        # first, they run while git and the linter are asked (a sum error stops them).
+        replay = None if any(f.code == "TM209" for f in findings) else background.submit(_replay_findings, config, migrations, inputs, drift)
+        branch_findings, new_on_branch = _branch_findings(config, repository, main_ref, main_commit, head, migrations)
+        findings.extend(branch_findings)
+        findings.extend(_lint_findings(config, new_on_branch))
+        if replay is not None:
+            findings.extend(replay.result())
 
     report = CheckReport(tuple(findings), len(migrations), cached=False)
     if report.ok and not drift:
         _write_stamp(stamp, fingerprint)
     return report
+
+
+def _branch_findings(config: Config, repository: GitRepository | None, main_ref: str | None, main_commit: str | None,
+                     head: str | None, migrations: list[Migration]) -> tuple[list[Finding], list[Migration]]:
+    """Migrations edited since main_branch or HEAD, misordered or missing; and the migrations new on this branch."""
+    found: list[Finding] = []
+    new_on_branch: list[Migration] = migrations
+    if repository is not None and main_ref is not None and main_commit is not None:
+        relative = repository.relative(config.migrations)
+        main_files = repository.read_folder(main_ref, relative)
+        found.extend(_edited_findings(migrations, main_files, main_ref, "is on"))
+        if head is not None and head != main_commit:
+            head_files = repository.read_folder("HEAD", relative)
+            found.extend(_edited_findings(migrations, head_files, "HEAD", "was committed in", exclude=set(_folders(main_files))))
+        # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
+        replaced = {old for m in migrations for old in m.replaces}
+        main_ids = sorted(_folders(main_files) - replaced)
+        new_on_branch = [m for m in migrations if m.id not in main_ids]
+        found.extend(_order_findings(new_on_branch, main_ids, main_ref))
+        missing = sorted(set(main_ids) - {m.id for m in migrations})
+        for migration_id in missing:
+            found.append(Finding("TM522", f"migration {migration_id} is on {main_ref} but not here", f"restore it: git checkout {main_ref} -- {relative}/{migration_id}", migration_id))
+    elif repository is not None and head is not None:
+        output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
+    return found, new_on_branch
 
 
 def _main_ref(repository: GitRepository, main_branch: str) -> str | None:
@@ -216,9 +229,7 @@ def _lint_findings(config: Config, migrations: Sequence[Migration]) -> list[Find
     ]
 
 
-def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, staged: bool, drift: bool) -> list[Finding]:
-    from concurrent.futures import ThreadPoolExecutor
-
+def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, drift: bool) -> list[Finding]:
     from teamigrate.schema.cached import SchemaReader
     from teamigrate.schema.diff import diff_schemas
     from teamigrate.schema.sources import SchemaWorkspace, SqlFile
