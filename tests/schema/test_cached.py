@@ -159,3 +159,12 @@ def test_code_only_keeps_the_statement_separators_outside_strings_bodies_and_com
     assert [part.split() for part in code_only(sql).split(";")] == [
         ["SELECT", ","], ["CREATE", "FUNCTION", "g()", "RETURNS", "int", "LANGUAGE", "sql", "AS"], ["SELECT", "2"], [],
     ]
+
+
+def test_a_template_held_open_longer_than_postgresql_waits_is_replayed_around(shadow_server) -> None:  # type: ignore[no-untyped-def]
+    migrations = _history("held", 2)
+    template = _cache_prefix(shadow_server, migrations[:2])
+    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    with connect(shadow_server.database_url(template)):  # as read_after does; CREATE DATABASE waits 5 s, then refuses
+        with ReplayCache(shadow_server).replayed(migrations, chain, replay) as url, connect(url) as conn:
+            assert introspect(conn, exclude_tables=EXCLUDE) == _full_replay(shadow_server, migrations)
