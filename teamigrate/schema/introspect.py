@@ -222,9 +222,9 @@ class _Catalog:
 
     def _indexes(self) -> Iterable[Index]:
         relation_names, keys, comments = self.relation_names, self.keys, self.comments
-        for oid, table_oid, name, definition, attached, constraint_oid in self.rows["indexes"]:
+        for oid, table_oid, name, definition, attached, constraint_backed in self.rows["indexes"]:
             table = relation_names.get(table_oid)
-            if table is None or attached or constraint_oid is not None:
+            if table is None or attached or constraint_backed:
                 continue
             index = Index(table[0], table[1], name, definition, comments.get((PG_CLASS, oid, 0)))
             keys[(PG_CLASS, oid)] = index.key

@@ -1,6 +1,9 @@
 -- Columns of every table, in order; the caller keeps those of the tables it knows.
 SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null, pg_get_expr(ad.adbin, ad.adrelid) AS "default",
+       a.attnotnull AS not_null,
+       -- A default cannot refer to a column: deparsed against no relation, it spares opening the
+       -- table for each default. A generated column's expression does refer to columns.
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) ELSE pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
        a.attidentity AS identity, a.attgenerated AS generated,
        NOT a.attislocal AS inherited,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
