@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -365,9 +366,10 @@ class _Planner:
                     self.implicit.add(_column_key(old, column))  # goes with the parent's column
 
     def _cascade(self) -> None:
-        dependants: dict[Key, list[Key]] = {}
+        # defaultdict: setdefault would make a list for each of tens of thousands of dependencies.
+        dependants: defaultdict[Key, list[Key]] = defaultdict(list)
         for dependant, dependency in self.source.dependencies:
-            dependants.setdefault(dependency, []).append(dependant)
+            dependants[dependency].append(dependant)
         children: dict[Key, list[Key]] = {}
         if any(key[0] in ("table", "view") for key in self.removed | self.rebuilt):
             for key, obj in self.old.items():
