@@ -160,11 +160,13 @@ def introspect_database(url: str) -> Any:
         return introspect(conn)
 
 
-def introspect_both(url_a: str, url_b: str) -> Any:
-    from concurrent.futures import ThreadPoolExecutor
+def introspect_both(server: ShadowServer, url_a: str, url_b: str) -> Any:
+    """Both databases the way `teamigrate diff` reads its two sources: SchemaWorkspace.introspect_all."""
+    from teamigrate.config import Config
+    from teamigrate.schema.sources import SchemaWorkspace
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(introspect_database, (url_a, url_b)))
+    workspace = SchemaWorkspace(Config(path=Path("teamigrate.toml")), server)
+    return workspace.introspect_all([url_a, url_b])
 
 
 def migra_seconds(url_a: str, url_b: str) -> tuple[float, int] | None:
@@ -244,7 +246,7 @@ def run(args: argparse.Namespace) -> list[Timing]:
             timings.append(Timing("render (SQL and summary)", seconds, spread(runs)))
             total = sum(t.seconds for t in timings if not t.phase.startswith("load"))
             timings.append(Timing("teamigrate total", total, "phases one after another"))
-            _, together, runs = best_of(args.repeat, lambda: introspect_both(url_a, url_b))
+            _, together, runs = best_of(args.repeat, lambda: introspect_both(server, url_a, url_b))
             timings.append(Timing("introspect A and B together", together, f"as `teamigrate diff` does; {spread(runs)}"))
             concurrent_total = together + sum(t.seconds for t in timings if t.phase in ("diff", "render (SQL and summary)"))
             timings.append(Timing("teamigrate diff total", concurrent_total, "introspection side by side, then diff and render"))
