@@ -41,6 +41,10 @@ SERVER_SETTINGS = {
 }
 
 
+# How long a start waits for the processes of a killed server to go.
+ORPHANS_WAIT = 30.0
+
+
 def teamigrate_home() -> Path:
     override = os.environ.get(ENV_HOME)
     home = Path(override) if override else Path(platformdirs.user_cache_dir("teamigrate"))
@@ -192,14 +196,26 @@ class PostgresCluster:
     def _start(self) -> None:
         self.socket_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         options = " ".join(f"-c {key}={value!s}" if value != "" else f"-c {key}=''" for key, value in SERVER_SETTINGS.items())
-        with open(self.log_file, "a") as log:
-            result = self._run_as_server_user(
-                [str(self.binary("pg_ctl")), "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                 "-l", str(self.log_file), "-o", f"-k {shlex.quote(str(self.socket_dir))} {options}"],
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        if result.returncode != 0 or self._running_pid() is None:
-            tail = self.log_file.read_text(errors="replace").strip().splitlines()[-3:]
+        deadline = time.monotonic() + ORPHANS_WAIT
+        while True:
+            log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
+            with open(self.log_file, "a") as log:
+                result = self._run_as_server_user(
+                    [str(self.binary("pg_ctl")), "start", "-w", "-t", "60", "-D", str(self.data_dir),
+                     "-l", str(self.log_file), "-o", f"-k {shlex.quote(str(self.socket_dir))} {options}"],
+                    stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                )
+            if result.returncode == 0 and self._running_pid() is not None:
+                return
+            with open(self.log_file, errors="replace") as log:
+                log.seek(log_start)
+                attempt_log = log.read()
+            # The children of a killed server outlive it until they notice; their
+            # shared memory keeps a new server out meanwhile.
+            if "pre-existing shared memory block" in attempt_log and time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            tail = attempt_log.strip().splitlines()[-3:]
             raise ServerError("TM110", f"PostgreSQL did not start: {' | '.join(tail)}", f"see the log at {self.log_file}")
 
 
