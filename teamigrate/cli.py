@@ -23,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 server_app = typer.Typer(help="The embedded PostgreSQL server.", no_args_is_help=True)
-hooks_app = typer.Typer(help="Git hooks: pre-commit, post-merge, post-checkout.", no_args_is_help=True)
+hooks_app = typer.Typer(help="Git hooks: pre-commit, post-merge, post-checkout, post-rewrite.", no_args_is_help=True)
 app.add_typer(server_app, name="server")
 app.add_typer(hooks_app, name="hooks")
 
@@ -298,7 +298,7 @@ def sync(
 def hooks_install(
     force: bool = typer.Option(False, "--force", help="Install into core.hooksPath when it is set."),
 ) -> int:
-    """Install the pre-commit, post-merge and post-checkout hooks (an existing hook is kept as .legacy)."""
+    """Install the pre-commit, post-merge, post-checkout and post-rewrite hooks (an existing hook is kept as .legacy)."""
     from teamigrate.gitflow.hooks import install_hooks
 
     return install_hooks(Path.cwd(), force=force)

@@ -14,7 +14,7 @@ from teamigrate import output
 from teamigrate.errors import TeamigrateError
 from teamigrate.gitflow.git import GitRepository
 
-HOOK_NAMES = ("pre-commit", "post-merge", "post-checkout")
+HOOK_NAMES = ("pre-commit", "post-merge", "post-checkout", "post-rewrite")
 # The line by which teamigrate recognises a hook file as its own.
 MARKER = "# teamigrate-hook:"
 _PYTHON_PLACEHOLDER = "__TEAMIGRATE_PYTHON__"

@@ -159,3 +159,23 @@ def test_rebase_when_nothing_needs_moving_only_rewrites_a_conflicted_sum(team: T
     assert_in_step(bob, fresh_replay(bob))
 
 
+
+
+def test_pull_rebase_with_the_hooks_installed_syncs_once_the_rebase_is_done(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = start(team)
+    bob.ok("hooks", "install")
+    before = bob_adds(bob, 1)
+
+    pulled = bob.try_git("pull", "--rebase", "-q", "origin", "main")
+    assert pulled.returncode != 0 and "migrations/teamigrate.sum" in pulled.stdout + pulled.stderr
+    # The rebase checked out origin/main first; post-checkout stays quiet until Bob's commits are back.
+    assert "pending on this branch" not in pulled.stderr and "applied  " not in pulled.stderr
+    bob.ok("rebase")
+    done = bob.try_git("rebase", "--continue")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"applied  {ALICE}" in done.stderr  # post-rewrite ran `sync`: git passes a hook's output to stderr
+
+    assert_renamed_rows_kept(bob, before, 1)
+    assert_in_step(bob, fresh_replay(bob))
+    amended = bob.try_git("commit", "-q", "--amend", "--no-edit")
+    assert amended.returncode == 0 and "sync" not in amended.stderr and "in step" not in amended.stderr
