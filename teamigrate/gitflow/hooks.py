@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from teamigrate import output
+from teamigrate.config import find_config
 from teamigrate.errors import TeamigrateError
 from teamigrate.gitflow.git import GitRepository
 
@@ -18,6 +19,7 @@ HOOK_NAMES = ("pre-commit", "post-merge", "post-checkout", "post-rewrite")
 # The line by which teamigrate recognises a hook file as its own.
 MARKER = "# teamigrate-hook:"
 _PYTHON_PLACEHOLDER = "__TEAMIGRATE_PYTHON__"
+_CONFIG_PLACEHOLDER = "__TEAMIGRATE_CONFIG__"
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,9 @@ def hook_template(name: str) -> str:
     return (resources.files("teamigrate") / "templates" / f"hook-{name}").read_text(encoding="utf-8")
 
 
-def render_hook(name: str, python: str) -> str:
-    return hook_template(name).replace(_PYTHON_PLACEHOLDER, shlex.quote(python))
+def render_hook(name: str, python: str, config: str = "") -> str:
+    """The hook script; `config` is teamigrate.yaml's path from the top of the work tree when it is in a subfolder."""
+    return hook_template(name).replace(_PYTHON_PLACEHOLDER, shlex.quote(python)).replace(_CONFIG_PLACEHOLDER, shlex.quote(config))
 
 
 def is_teamigrate_hook(path: Path) -> bool:
@@ -58,6 +61,7 @@ def install_hooks(start: Path, force: bool = False) -> int:
             "let the tool that set it run teamigrate (see .pre-commit-hooks.yaml), "
             "or `git config --unset core.hooksPath`, or `teamigrate hooks install --force` to install into that folder",
         )
+    config = _project_config(repository, start)
     targets = [folder.path / name for name in HOOK_NAMES]
     for target in targets:
         legacy = _legacy(target)
@@ -72,9 +76,21 @@ def install_hooks(start: Path, force: bool = False) -> int:
         if target.exists() and not is_teamigrate_hook(target):
             target.replace(_legacy(target))
             output.line(f"kept your {target.name} hook as {target.name}.legacy (it still runs first)")
-        _write_executable(target, render_hook(target.name, sys.executable))
+        _write_executable(target, render_hook(target.name, sys.executable, config))
         output.line(f"installed {target}")
+    if config:
+        output.line(f"the hooks run teamigrate with {config} (the project is in a subfolder)")
     return 0
+
+
+def _project_config(repository: GitRepository, start: Path) -> str:
+    """teamigrate.yaml as a path from the top of the work tree, when the project is in a subfolder; "" otherwise."""
+    try:
+        path = find_config(start)
+        folder = repository.relative(path.parent)
+    except TeamigrateError:
+        return ""  # no project yet, or one outside this work tree: the hooks look from the top
+    return "" if folder == "." else f"{folder}/{path.name}"
 
 
 def uninstall_hooks(start: Path) -> int:

@@ -202,28 +202,34 @@ def test_post_merge_never_fails_the_merge(repo: Path) -> None:
     assert (repo / "feature.txt").exists()
 
 
-def test_pre_commit_hook_refuses_a_schema_change_without_a_migration_until_new(tmp_path: Path, make_database) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("subfolder", ["", "services/api"])
+def test_pre_commit_hook_refuses_a_schema_change_without_a_migration_until_new(tmp_path: Path, make_database, subfolder: str) -> None:  # type: ignore[no-untyped-def]
+    # With a subfolder, the project lives inside a bigger repository (a monorepo); git runs hooks at its top.
     root = tmp_path / "app"
-    root.mkdir()
+    project = root / subfolder
+    project.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
-    assert run_cli(["init"], root).returncode == 0
-    config = root / "teamigrate.yaml"
+    assert run_cli(["init"], project).returncode == 0
+    config = project / "teamigrate.yaml"
     config.write_text(config.read_text().replace("database_url: ${DATABASE_URL:-}", f"database_url: {make_database()}", 1) + "\nschema: schema.sql\n")
-    (root / "schema.sql").write_text("")
-    assert run_cli(["hooks", "install"], root).returncode == 0
+    (project / "schema.sql").write_text("")
+    installed = run_cli(["hooks", "install"], project)
+    assert installed.returncode == 0, installed.stderr
+    assert (f"with {subfolder}/teamigrate.yaml" in installed.stdout) is bool(subfolder)
     git(root, "add", "-A")
     first = subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
 
-    (root / "schema.sql").write_text("CREATE TABLE users (id bigint PRIMARY KEY);\n")
-    git(root, "add", "schema.sql")
+    (project / "schema.sql").write_text("CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    git(root, "add", "-A")
     refused = subprocess.run(["git", "commit", "-q", "-m", "users"], cwd=root, capture_output=True, text=True)
     assert refused.returncode != 0
-    assert "error[TM" in refused.stderr and "teamigrate new" in refused.stderr
+    assert "error[TM524]" in refused.stderr and "teamigrate new" in refused.stderr
     assert git(root, "rev-list", "--count", "HEAD").strip() == "1"
 
-    assert run_cli(["new", "add_users"], root).returncode == 0
+    assert run_cli(["new", "add_users"], project).returncode == 0
     git(root, "add", "-A")
     accepted = subprocess.run(["git", "commit", "-q", "-m", "users"], cwd=root, capture_output=True, text=True)
     assert accepted.returncode == 0, accepted.stderr
+    assert "check passed: 1 migration" in accepted.stderr
     assert git(root, "rev-list", "--count", "HEAD").strip() == "2"
