@@ -11,7 +11,7 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import connect, mask_url
 from teamigrate.errors import TeamigrateError
-from teamigrate.schema.sources import sql_error
+from teamigrate.schema.sources import failing_line, sql_error
 from teamigrate.shadow import development_database_url
 
 
@@ -37,7 +37,8 @@ def run_seed(config: Config, url: str) -> None:
                 # One simple-protocol query runs as one transaction: the seed lands whole or not at all.
                 conn.execute(text.encode())
             except psycopg.Error as exc:
-                failure = sql_error(exc, config.seed, text, "TM410")
+                # PostgreSQL names no position for errors such as a duplicate key: find the statement.
+                failure = sql_error(exc, config.seed, text, "TM410", failing_line(conn, text))
                 if failure.code != "TM410":
                     raise failure from None
                 raise TeamigrateError("TM410", failure.message, "fix the SQL at that line, then run `teamigrate seed`; nothing of the seed was kept") from None

@@ -127,10 +127,10 @@ def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
         except psycopg.Error as exc:
             if in_transaction and isinstance(exc, psycopg.errors.ActiveSqlTransaction):
                 raise  # it cannot run in the caller's transaction: the caller loads it elsewhere
-            raise sql_error(exc, sql_file.name, sql_file.text, "TM303", _failing_line(conn, sql_file.text)) from None
+            raise sql_error(exc, sql_file.name, sql_file.text, "TM303", failing_line(conn, sql_file.text)) from None
 
 
-def _failing_line(conn: psycopg.Connection, text: str) -> int | None:
+def failing_line(conn: psycopg.Connection, text: str) -> int | None:
     """The line of the statement that fails, found by running them one by one in a transaction rolled back after."""
     from teamigrate.history.apply import split_statements
 

@@ -92,6 +92,12 @@ def test_seed_sql_file_runs_whole_or_not_at_all(dev_project: Project) -> None:
     assert_refused(failed, "TM410")
     assert "seed.sql:2" in failed.stderr
     assert dev_project.sql("SELECT count(*) FROM users") == [(0,)]
+    # A duplicate key comes with no position from PostgreSQL: the line is found all the same.
+    dev_project.write("seed.sql", "INSERT INTO users (email) VALUES ('one@example.com');\n\nINSERT INTO users (email) VALUES ('one@example.com');\n")
+    duplicate = dev_project.run("seed")
+    assert_refused(duplicate, "TM410")
+    assert "seed.sql:3" in duplicate.stderr and "duplicate key" in duplicate.stderr
+    assert dev_project.sql("SELECT count(*) FROM users") == [(0,)]
 
     dev_project.write("seed.sql", "INSERT INTO users (email) VALUES ('one@example.com');\nINSERT INTO users (email) VALUES ('two@example.com');\n")
     dev_project.ok("seed")
