@@ -16,7 +16,7 @@ from teamigrate.shadow.cache import ReplayCache
 @contextmanager
 def replayed(shadow: ShadowServer, migrations: Sequence[Migration], label: str = "replaying") -> Iterator[str]:
     """A scratch database holding the schema after `migrations` (cached prefixes are not replayed again)."""
-    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    chain = SumFile.compute(migrations).hashes
     with ExitStack() as stack:
         # The bar closes once the replay is done, not when the caller is done with the database.
         with output.progress(label, len(migrations)) as bar:

@@ -41,7 +41,7 @@ from teamigrate.history.table import HistoryTable, now
 
 RESOLVE_HINT = "fix the SQL at that line, then run `teamigrate resolve --rolled-back {id}` and deploy again"
 _TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "ROLLBACK"})
-_TRANSACTION_WORDS = re.compile(r"\b(?:BEGIN|COMMIT|END|ABORT|START|ROLLBACK)\b", re.IGNORECASE)
+_TRANSACTION_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_TRANSACTION_CONTROL)) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

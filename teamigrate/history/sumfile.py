@@ -91,6 +91,11 @@ class SumFile:
         lines = tuple(SumLine(m.id, encode(d)) for m, d in zip(migrations, chained_digests(migrations)))
         return cls(lines, _total(lines))
 
+    @property
+    def hashes(self) -> list[str]:
+        """Each line's chained hash: the replay cache names the prefix ending there by it."""
+        return [line.hash for line in self.lines]
+
     @classmethod
     def parse(cls, text: str, where: str = "teamigrate.sum") -> SumFile:
         if has_conflict_markers(text):

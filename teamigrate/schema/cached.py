@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -67,6 +67,13 @@ class SchemaStore:
             return Schema(**viewed)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
             return None  # absent, damaged, or written by other code: build it again
+
+    def get_or_build(self, key: str, build: Callable[[], Schema]) -> Schema:
+        found = self.get(key)
+        if found is None:
+            found = build()
+            self.put(key, found)
+        return found
 
     def put(self, key: str, schema: Schema) -> None:
         fields = {name: dict(value) if isinstance(value, Mapping) else value for name, value in vars(schema).items()}
@@ -121,32 +128,29 @@ class SchemaReader:
 
     def of_history(self, migrations: Sequence[Migration]) -> Schema:
         """The schema after replaying `migrations` from an empty database."""
-        chain = [line.hash for line in SumFile.compute(migrations).lines]
+        chain = SumFile.compute(migrations).hashes
         key = self._key("history", (chain[-1] if chain else "").encode())
-        found = self.store.get(key)
-        if found is None:
 
-            def apply_in(conn: psycopg.Connection, batch: Sequence[Migration]) -> None:
-                # Statement by statement, so that check_executable refuses a COMMIT hidden behind a comment.
-                replay_into(conn, batch, whole_files=False)
+        def apply_in(conn: psycopg.Connection, batch: Sequence[Migration]) -> None:
+            # Statement by statement, so that check_executable refuses a COMMIT hidden behind a comment.
+            replay_into(conn, batch, whole_files=False)
 
-            found = ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read)
-            self.store.put(key, found)
-        return found
+        return self.store.get_or_build(key, lambda: ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read))
 
     def of_files(self, files: Sequence[SqlFile]) -> Schema:
         """The schema that loading `files` into an empty database gives."""
         key = self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
-        found = self.store.get(key)
-        if found is None:
-            found = self._files_in_transaction(files) if not any(controls_transaction(f.text) for f in files) else None
-            if found is None:
-                with self.shadow.scratch() as url:
-                    load_sql_files(url, files)
-                    with connect(url) as conn:
-                        found = self._read(conn)
-            self.store.put(key, found)
-        return found
+        return self.store.get_or_build(key, lambda: self._load_files(files))
+
+    def _load_files(self, files: Sequence[SqlFile]) -> Schema:
+        if not any(controls_transaction(f.text) for f in files):
+            found = self._files_in_transaction(files)
+            if found is not None:
+                return found
+        with self.shadow.scratch() as url:
+            load_sql_files(url, files)
+            with connect(url) as conn:
+                return self._read(conn)
 
     def _files_in_transaction(self, files: Sequence[SqlFile]) -> Schema | None:
         """The files loaded into the empty database in a transaction rolled back after; None when they cannot run in one."""

@@ -205,6 +205,6 @@ def replayed_history(shadow: ShadowServer, migrations: Sequence[Any]) -> Iterato
     from teamigrate.history.apply import replay
     from teamigrate.history.sumfile import SumFile
 
-    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    chain = SumFile.compute(migrations).hashes
     with ReplayCache(shadow).replayed(migrations, chain, lambda url, batch: replay(url, batch)) as url:
         yield url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 
 import pytest
@@ -82,13 +83,18 @@ def test_edited_committed_migration_and_json(team: Team) -> None:
     assert report["findings"][0]["migration"] == "20260102000000_posts"
 
 
-def test_new_migration_ordered_before_main(team: Team) -> None:
-    dev = _schema_project(team)
-    dev.git("checkout", "-q", "-b", "feature")
+def _check_with_a_migration_before_main(dev: Developer) -> subprocess.CompletedProcess[str]:
+    """A new migration on this branch that sorts before main's newest (20260102000000_posts); then `check`."""
     comments = "COMMENT ON TABLE users IS 'people';\n"
     dev.add_migration("20260101120000_comment_users", comments, "COMMENT ON TABLE users IS NULL;\n", commit=False)
     dev.write("schema.sql", USERS + POSTS + comments)
-    result = dev.run("check")
+    return dev.run("check")
+
+
+def test_new_migration_ordered_before_main(team: Team) -> None:
+    dev = _schema_project(team)
+    dev.git("checkout", "-q", "-b", "feature")
+    result = _check_with_a_migration_before_main(dev)
     assert result.returncode == 1
     assert _codes(result) == ["TM521"]
     assert "20260101120000_comment_users" in result.stderr and "20260102000000_posts" in result.stderr
@@ -202,10 +208,7 @@ def test_only_origin_main_is_enough_to_check_the_order(team: Team) -> None:
     dev.git("push", "-q", "origin", "main")
     dev.git("checkout", "-q", "-b", "feature")
     dev.git("branch", "-D", "main")
-    comments = "COMMENT ON TABLE users IS 'people';\n"
-    dev.add_migration("20260101120000_comment_users", comments, "COMMENT ON TABLE users IS NULL;\n", commit=False)
-    dev.write("schema.sql", USERS + POSTS + comments)
-    result = dev.run("check")
+    result = _check_with_a_migration_before_main(dev)
     assert result.returncode == 1
     assert _codes(result) == ["TM521"]
     assert "origin/main" in result.stderr

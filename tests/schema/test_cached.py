@@ -42,7 +42,7 @@ def _reader(shadow_server, tmp_path: Path) -> SchemaReader:  # type: ignore[no-u
 
 def _cache_prefix(shadow_server, migrations: list[Migration]) -> str:  # type: ignore[no-untyped-def]
     """Replay `migrations` through the replay cache, so that their prefix is a template; its name."""
-    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    chain = SumFile.compute(migrations).hashes
     with ReplayCache(shadow_server).replayed(migrations, chain, replay):
         pass
     return cache_name(chain[-1])
@@ -59,7 +59,7 @@ def test_history_tail_runs_on_the_template_and_leaves_it_as_it_was(shadow_server
     assert any(key[-1] == "tail_v" for key in schema.views)
     assert normalise(dump_schema(shadow_server.database_url(template))) == before
     # The tail ran on the template itself: no copy of it was stored as a new prefix.
-    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    chain = SumFile.compute(migrations).hashes
     assert not shadow_server.database_exists(cache_name(chain[-1]))
 
 
@@ -164,7 +164,7 @@ def test_code_only_keeps_the_statement_separators_outside_strings_bodies_and_com
 def test_a_template_held_open_longer_than_postgresql_waits_is_replayed_around(shadow_server) -> None:  # type: ignore[no-untyped-def]
     migrations = _history("held", 2)
     template = _cache_prefix(shadow_server, migrations[:2])
-    chain = [line.hash for line in SumFile.compute(migrations).lines]
+    chain = SumFile.compute(migrations).hashes
     with connect(shadow_server.database_url(template)):  # as read_after does; CREATE DATABASE waits 5 s, then refuses
         with ReplayCache(shadow_server).replayed(migrations, chain, replay) as url, connect(url) as conn:
             assert introspect(conn, exclude_tables=EXCLUDE) == _full_replay(shadow_server, migrations)
