@@ -1,3 +1,3 @@
-from teamigrate.cli import main
+from teamigrate.launch import main
 
 main()

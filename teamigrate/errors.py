@@ -27,6 +27,8 @@ CODES: dict[str, str] = {
     "TM116": "the shadow server lacks an extension the schema needs (install it there, or use shadow_pg_bin / shadow_database_url)",
     "TM117": "the database refused the credentials",
     "TM118": "a database error the command could not recover from (the message is PostgreSQL's)",
+    "TM120": "`daemon start` could not start the daemon (the hint names its log file, or says why it cannot run here)",
+    "TM121": "the daemon ended a command without an answer (run `teamigrate daemon stop` and the command again)",
     # --- TM2xx: migrations, teamigrate.sum, history table ------------------
     "TM200": "the migrations folder does not exist (run `teamigrate init`, or fix `migrations:` in teamigrate.yaml)",
     "TM201": "a migration folder's name is not YYYYMMDDHHMMSS_snake_case_name (rename the folder named)",

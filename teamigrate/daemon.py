@@ -1,0 +1,295 @@
+"""`teamigrate daemon`: one process per teamigrate home and installation that keeps teamigrate imported and forks a child per command (see launch.py).
+
+Each child takes the client's stdin, stdout and stderr, working folder,
+environment, umask and arguments, so a command behaves as it does when run
+directly; only the imports are already done. The daemon itself runs no command
+and holds no database connection or thread, so every fork starts clean.
+
+It stops after `idle_timeout` seconds without a command, when its socket file
+is removed (its teamigrate home deleted), or when teamigrate's code or the
+installed packages change (the command that notices runs without it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from teamigrate.errors import TeamigrateError
+from teamigrate.launch import SOCKET_PATH_LIMIT, receive_message, send_message, socket_path
+
+IDLE_TIMEOUT = 3 * 60 * 60.0
+START_WAIT = 20.0
+# How often an idle daemon looks whether its socket file is still there.
+TICK = 5.0
+# What `check` and `lint` import: loaded once here instead of in every command.
+PRELOAD = (
+    "teamigrate.cli",
+    "teamigrate.gitflow.check",
+    "teamigrate.gitflow.git",
+    "teamigrate.schema.cached",
+    "teamigrate.schema.diff",
+    "teamigrate.schema.introspect",
+    "teamigrate.schema.sources",
+    "teamigrate.shadow",
+    "teamigrate.shadow.cache",
+    "teamigrate.history.apply",
+    "teamigrate.lint.linter",
+    "teamigrate.lint.diagnostics",
+    "concurrent.futures.thread",
+    "rich.console",
+)
+
+
+@dataclass(frozen=True)
+class DaemonStatus:
+    socket: Path
+    pid: int | None = None
+    started: float | None = None
+    served: int = 0
+    idle_timeout: float = IDLE_TIMEOUT
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+    @property
+    def log(self) -> Path:
+        return self.socket.with_suffix(".log")
+
+
+# --- control: start, stop, status (run by the CLI) ---------------------------
+
+
+def daemon_status() -> DaemonStatus:
+    path = Path(socket_path())
+    reply = _ask(path, {"control": "status"})
+    if reply is None or "pid" not in reply:
+        return DaemonStatus(path)
+    return DaemonStatus(path, int(reply["pid"]), float(reply["started"]), int(reply["served"]), float(reply["idle_timeout"]))
+
+
+def start_daemon(idle_timeout: float = IDLE_TIMEOUT) -> tuple[DaemonStatus, bool]:
+    """The running daemon, and whether this call started it."""
+    path = Path(socket_path())
+    if len(str(path)) > SOCKET_PATH_LIMIT:
+        raise TeamigrateError("TM120", f"the daemon's socket path is {len(str(path))} bytes long, more than a Unix socket allows: {path}",
+                              "set TEAMIGRATE_HOME to a shorter folder")
+    if not hasattr(socket, "send_fds"):
+        raise TeamigrateError("TM120", "the daemon needs Unix sockets that pass file descriptors, which this system lacks", "run commands without it")
+    running = daemon_status()
+    if running.running:
+        return running, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)  # only this user may hand the daemon a command
+    log = path.with_suffix(".log")
+    with log.open("ab") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "teamigrate.daemon", str(path), str(idle_timeout)],
+                                   stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd="/", start_new_session=True)
+    deadline = time.monotonic() + START_WAIT
+    while time.monotonic() < deadline and process.poll() is None:
+        status = daemon_status()
+        if status.running:
+            return status, True
+        time.sleep(0.05)
+    status = daemon_status()  # another `start` may have won the race
+    if status.running:
+        return status, False
+    raise TeamigrateError("TM120", "the teamigrate daemon did not start", f"see its log: {log}")
+
+
+def stop_daemon() -> bool:
+    """Whether a daemon was running (it has stopped when this returns)."""
+    path = Path(socket_path())
+    if _ask(path, {"control": "stop"}) is None:
+        return False
+    deadline = time.monotonic() + START_WAIT
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return True
+
+
+def _ask(path: Path, message: dict[str, object]) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(START_WAIT)
+        try:
+            sock.connect(str(path))
+            send_message(sock, message)
+            reply, _ = receive_message(sock)
+        except OSError:
+            return None
+    return reply
+
+
+# --- the daemon ----------------------------------------------------------------
+
+
+def serve(path: Path, idle_timeout: float) -> None:
+    for module in PRELOAD:
+        importlib.import_module(module)
+    from teamigrate.cli import command
+
+    command()  # typer's click command, built once for every child
+    fingerprint = _code_fingerprint()
+    listener = _listen(path)
+    if listener is None:
+        return
+    inode = path.stat().st_ino
+    # Children are reaped by the kernel; each child restores the default, or its subprocesses could not be waited for.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    started, served, last = time.time(), 0, time.monotonic()
+    listener.settimeout(min(TICK, idle_timeout / 2))
+    try:
+        while time.monotonic() - last < idle_timeout and _still_ours(path, inode):
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                if not _same_user(conn):
+                    continue
+                conn.settimeout(5)
+                try:
+                    request, fds = receive_message(conn, with_fds=3)
+                except (OSError, ValueError):
+                    continue
+                try:
+                    if request is None:
+                        continue
+                    if request.get("control") == "status":
+                        send_message(conn, {"pid": os.getpid(), "started": started, "served": served, "idle_timeout": idle_timeout})
+                        continue
+                    if request.get("control") == "stop" or _code_fingerprint() != fingerprint:
+                        send_message(conn, {"stopping": True})
+                        return
+                    if len(fds) != 3:
+                        continue
+                    served += 1
+                    last = time.monotonic()  # only commands keep it alive, not `daemon status`
+                    if os.fork() == 0:
+                        _run_child(listener, conn, request, fds)
+                finally:
+                    for fd in fds:
+                        os.close(fd)
+    finally:
+        if _still_ours(path, inode):
+            path.unlink(missing_ok=True)
+
+
+def _listen(path: Path) -> socket.socket | None:
+    """The listening socket; None when another daemon already answers on it."""
+    if path.exists():
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return None
+            except OSError:
+                path.unlink(missing_ok=True)  # left by a daemon that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(old_umask)
+    listener.listen(64)
+    return listener
+
+
+def _run_child(listener: socket.socket, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    """Run one command as the client would have, then end this process; never returns."""
+    code = 1
+    try:
+        listener.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.chdir(str(request["cwd"]))
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.umask(int(request["umask"]))
+        encodings = list(request["encoding"])
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=encodings[0])
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encodings[1], line_buffering=os.isatty(1))
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=encodings[2], errors="backslashreplace", line_buffering=True)
+        sys.argv = list(request["argv"])
+        send_message(conn, {"pid": os.getpid()})
+        from teamigrate.cli import main
+
+        try:
+            main(sys.argv[1:])
+            code = 0
+        except SystemExit as exit_:
+            code = _exit_code(exit_.code)
+    except BaseException:  # noqa: BLE001 - a child must always answer and end
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            send_message(conn, {"exit": code})
+        except OSError:
+            pass
+        os._exit(code)
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    sys.stderr.write(f"{value}\n")
+    return 1
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """The socket's folder is private to this user; on Linux the peer's uid is checked as well."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    return uid == os.getuid()
+
+
+def _still_ours(path: Path, inode: int) -> bool:
+    try:
+        return path.stat().st_ino == inode
+    except OSError:
+        return False
+
+
+def _code_fingerprint() -> int:
+    """teamigrate's files and the folders packages are installed in: a change means this process runs old code."""
+    package = Path(__file__).resolve().parent
+    stamps: list[tuple[str, int, int]] = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            stamps.append((os.path.join(folder, name), stat.st_mtime_ns, stat.st_size))
+    for entry in sys.path:
+        if entry.endswith("-packages") and os.path.isdir(entry):
+            stamps.append((entry, os.stat(entry).st_mtime_ns, 0))
+    return hash(tuple(stamps))
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), float(sys.argv[2]))

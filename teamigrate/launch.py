@@ -1,0 +1,169 @@
+"""The `teamigrate` command's entry point: a running daemon runs `check` and `lint` (the hooks' commands), else this process runs everything.
+
+Starting Python and importing teamigrate, typer and psycopg takes about 0.3 s,
+more than the pre-commit check itself once its schemas are cached. `teamigrate
+daemon start` keeps a process with those modules imported; for each command it
+forks a child that takes this process's stdin, stdout and stderr (passed over
+the socket), working folder, environment and arguments. So this module imports
+only the standard library: the daemon's answer must not wait for our imports.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+TYPE_CHECKING = False  # typing's import is left out too
+if TYPE_CHECKING:
+    from typing import Any
+
+# The commands git hooks and the pre-commit framework run, where startup is most of the time.
+FORWARDED = frozenset({"check", "lint"})
+ENV_DAEMON = "TEAMIGRATE_DAEMON"  # "0": never hand a command to the daemon
+# Unix socket paths are limited to 104 bytes on macOS, 108 on Linux.
+SOCKET_PATH_LIMIT = 100
+
+
+def main() -> None:
+    code = forward(sys.argv[1:]) if _forwardable(sys.argv[1:]) else None
+    if code is not None:
+        sys.exit(code)
+    from teamigrate.cli import main as run_here
+
+    run_here()
+
+
+def _forwardable(args: list[str]) -> bool:
+    if os.environ.get(ENV_DAEMON) == "0" or not hasattr(socket, "AF_UNIX") or not hasattr(socket, "send_fds"):
+        return False
+    return _command(args) in FORWARDED
+
+
+def _command(args: list[str]) -> str | None:
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--config":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def socket_path() -> str:
+    """One daemon per teamigrate home and installation: a daemon of another venv would run other code.
+
+    (pathlib and platformdirs are left out: this runs before every command.)
+    """
+    home = os.environ.get("TEAMIGRATE_HOME")
+    if not home:
+        import platformdirs
+
+        home = platformdirs.user_cache_dir("teamigrate")
+    installation = f"{os.path.realpath(sys.executable)}\0{os.path.dirname(os.path.realpath(__file__))}"
+    return os.path.join(home, "daemon", f"{binascii.crc32(installation.encode()):08x}.sock")
+
+
+def send_message(sock: socket.socket, message: dict[str, object], fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    header = struct.pack("!I", len(data))
+    if fds:
+        socket.send_fds(sock, [header], fds)
+        sock.sendall(data)
+    else:
+        sock.sendall(header + data)
+
+
+def receive_message(sock: socket.socket, with_fds: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
+    """One length-prefixed JSON message (None when the peer closed first) and the descriptors sent with it."""
+    fds: list[int] = []
+    if with_fds:
+        header, fds, _, _ = socket.recv_fds(sock, 4, with_fds)
+    else:
+        header = sock.recv(4)
+    header += _exactly(sock, 4 - len(header)) if header else b""
+    if len(header) < 4:
+        return None, fds
+    data = _exactly(sock, struct.unpack("!I", header)[0])
+    return json.loads(data), fds
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = sock.recv(min(size, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def forward(args: list[str]) -> int | None:
+    """The command's exit code from the daemon; None when no daemon takes it (none runs, or it runs older code)."""
+    path = socket_path()
+    if len(path) > SOCKET_PATH_LIMIT or not os.path.exists(path):
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        return None  # a socket file left by a daemon that is gone
+    with sock:
+        try:
+            send_message(sock, _request(args), _standard_fds())
+            reply, _ = receive_message(sock)
+        except OSError:
+            return None
+        if reply is None or "pid" not in reply:
+            return None  # refused (stale code) before anything ran: run it here
+        child = int(reply["pid"])
+        forwarded = {sig: signal.signal(sig, lambda signum, _frame: _pass_on(child, signum)) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            reply, _ = receive_message(sock)
+        finally:
+            for sig, handler in forwarded.items():
+                signal.signal(sig, handler)
+    if reply is None or "exit" not in reply:
+        sys.stderr.write("error[TM121]: the teamigrate daemon ended the command without an answer\n"
+                         "hint: run `teamigrate daemon stop` and the command again; TEAMIGRATE_DAEMON=0 runs it without the daemon\n")
+        return 1
+    return int(reply["exit"])
+
+
+def _pass_on(child: int, signum: int) -> None:
+    try:
+        os.kill(child, signum)
+    except OSError:
+        pass
+
+
+def _request(args: list[str]) -> dict[str, object]:
+    umask = os.umask(0)
+    os.umask(umask)
+    return {
+        "argv": ["teamigrate", *args],
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+        "umask": umask,
+        "encoding": [getattr(stream, "encoding", None) or "utf-8" for stream in (sys.stdin, sys.stdout, sys.stderr)],
+    }
+
+
+def _standard_fds() -> list[int]:
+    """stdin, stdout and stderr; /dev/null for one that is closed."""
+    fds = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            fds.append(os.open(os.devnull, os.O_RDWR))
+    return fds
