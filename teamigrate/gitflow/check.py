@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from teamigrate import __version__, output
 from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
-from teamigrate.gitflow.git import GitRepository
+from teamigrate.gitflow.git import GitRepository, blob_id
 from teamigrate.history.migrations import Migration, migrations_from_files
 from teamigrate.history.sumfile import verify
 
@@ -76,9 +77,7 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     if staged and repository is None:
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
     inputs = _read_inputs(config, repository, staged)
-    main_ref = _main_ref(repository, config.main_branch) if repository else None
-    main_commit = repository.resolve(main_ref) if repository and main_ref else None
-    head = repository.head_commit() if repository else None
+    main_ref, main_commit, head = _main_and_head(repository, config.main_branch) if repository else (None, None, None)
     fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
     stamp = config.root / STATE_FOLDER / STAMP_FILE
     if use_cache and not drift and _read(stamp) == fingerprint:
@@ -122,17 +121,19 @@ def _branch_findings(config: Config, repository: GitRepository | None, main_ref:
     new_on_branch: list[Migration] = migrations
     if repository is not None and main_ref is not None and main_commit is not None:
         relative = repository.relative(config.migrations)
-        main_files = repository.read_folder(main_ref, relative)
-        found.extend(_edited_findings(migrations, main_files, main_ref, "is on"))
-        if head is not None and head != main_commit:
-            head_files = repository.read_folder("HEAD", relative)
-            found.extend(_edited_findings(migrations, head_files, "HEAD", "was committed in", exclude=set(_folders(main_files))))
+        # Object ids, not contents: a file is unchanged when its bytes hash to the committed id.
+        refs = [main_commit] if head is None or head == main_commit else [main_commit, head]
+        main_blobs, *head_blobs = repository.blob_ids_at(refs, relative)
+        on_main = _folders(main_blobs)
+        found.extend(_edited_findings(migrations, main_blobs, main_ref, "is on"))
+        if head_blobs:
+            found.extend(_edited_findings(migrations, head_blobs[0], "HEAD", "was committed in", exclude=on_main))
         # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
         replaced = {old for m in migrations for old in m.replaces}
-        main_ids = sorted(_folders(main_files) - replaced)
+        main_ids = on_main - replaced
         new_on_branch = [m for m in migrations if m.id not in main_ids]
-        found.extend(_order_findings(new_on_branch, main_ids, main_ref))
-        missing = sorted(set(main_ids) - {m.id for m in migrations})
+        found.extend(_order_findings(new_on_branch, sorted(main_ids), main_ref))
+        missing = sorted(main_ids - {m.id for m in migrations})
         for migration_id in missing:
             found.append(Finding("TM522", f"migration {migration_id} is on {main_ref} but not here", f"restore it: git checkout {main_ref} -- {relative}/{migration_id}", migration_id))
     elif repository is not None and head is not None:
@@ -140,12 +141,18 @@ def _branch_findings(config: Config, repository: GitRepository | None, main_ref:
     return found, new_on_branch
 
 
-def _main_ref(repository: GitRepository, main_branch: str) -> str | None:
-    """main_branch, or its remote-tracking branch in a checkout that has only that (a CI pull-request job)."""
-    for ref in (main_branch, f"origin/{main_branch}"):
-        if repository.resolve(ref) is not None:
-            return ref
-    return None
+def _main_and_head(repository: GitRepository, main_branch: str) -> tuple[str | None, str | None, str | None]:
+    """The main ref and its commit, and HEAD's commit, asked of git at once.
+
+    The main ref is main_branch, or its remote-tracking branch in a checkout
+    that has only that (a CI pull-request job).
+    """
+    local, remote, head = repository.resolve_all(main_branch, f"origin/{main_branch}", "HEAD")
+    if local is not None:
+        return main_branch, local, head
+    if remote is not None:
+        return f"origin/{main_branch}", remote, head
+    return None, None, head
 
 
 def _read_inputs(config: Config, repository: GitRepository | None, staged: bool) -> Inputs:
@@ -173,12 +180,29 @@ def _read_inputs(config: Config, repository: GitRepository | None, staged: bool)
 
 
 def _files_below(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
-        return {}
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every file below `folder` by its `/`-separated relative path, as `rglob` finds them (symlinked folders not entered)."""
+    files: dict[str, bytes] = {}
+    if folder.is_dir():
+        _read_tree(str(folder), "", files)
+    return files
 
 
-def _folders(files: dict[str, bytes]) -> set[str]:
+def _read_tree(directory: str, prefix: str, files: dict[str, bytes]) -> None:
+    # os.scandir, not Path.rglob: a history of hundreds of folders is read several times faster.
+    try:
+        with os.scandir(directory) as scan:
+            entries = list(scan)
+    except PermissionError:
+        return  # skipped, as rglob skips it
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _read_tree(entry.path, prefix + entry.name + "/", files)
+        elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and Path(entry.path).is_file()):
+            with open(entry.path, "rb") as file:
+                files[prefix + entry.name] = file.read()
+
+
+def _folders(files: Mapping[str, object]) -> set[str]:
     return {path.split("/", 1)[0] for path in files if "/" in path}
 
 
@@ -186,13 +210,14 @@ def _migration_ids(inputs: Inputs) -> set[str]:
     return {path.split("/", 1)[0] for path in inputs.migrations_files if path.endswith("/migration.sql")}
 
 
-def _edited_findings(migrations: Sequence[Migration], committed: dict[str, bytes], where: str, verb: str, exclude: set[str] = frozenset()) -> list[Finding]:  # type: ignore[assignment]
+def _edited_findings(migrations: Sequence[Migration], committed: dict[str, str], where: str, verb: str, exclude: set[str] = frozenset()) -> list[Finding]:  # type: ignore[assignment]
+    """TM520 for each migration whose migration.sql is committed at `where` (path -> blob id) with other bytes."""
     findings = []
     for migration in migrations:
         if migration.id in exclude:
             continue
         before = committed.get(f"{migration.id}/migration.sql")
-        if before is not None and before != migration.sql_bytes:
+        if before is not None and before != blob_id(migration.sql_bytes, like=before):
             findings.append(Finding(
                 "TM520",
                 f"migration {migration.id} {verb} {where} and its migration.sql was edited since",

@@ -7,8 +7,10 @@ a library keeps the pre-commit hook's `check` fast.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -70,14 +72,17 @@ class GitRepository:
         except TeamigrateError:
             return None
 
-    def _git(self, args: tuple[str, ...], keep_index: bool) -> subprocess.CompletedProcess[bytes]:
-        # A plain subprocess rather than GitPython's execute: that one copies
-        # os.environ and cannot drop the variables a hook inherits.
+    def _environment(self, keep_index: bool) -> dict[str, str]:
         env = clean_environment(keep_index=keep_index)
         index = env.get("GIT_INDEX_FILE")
         if index and not os.path.isabs(index):
             env["GIT_INDEX_FILE"] = str(self.root / index)
-        return subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True)
+        return env
+
+    def _git(self, args: tuple[str, ...], keep_index: bool, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        # A plain subprocess rather than GitPython's execute: that one copies
+        # os.environ and cannot drop the variables a hook inherits.
+        return subprocess.run(["git", *args], cwd=self.root, env=self._environment(keep_index), capture_output=True, input=input)
 
     def run(self, *args: str, keep_index: bool = False) -> str:
         result = self._git(args, keep_index)
@@ -106,6 +111,20 @@ class GitRepository:
         """The commit `ref` names, or None when it names none."""
         found = self.attempt("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         return found.decode().strip() if found else None
+
+    def resolve_all(self, *refs: str) -> list[str | None]:
+        """`resolve` of each ref, in one git process; a ref that names no commit is None and leaves the others alone."""
+        # `rev-parse --verify` takes one ref; without it a missing ref fails the
+        # whole command. cat-file answers each line on its own ("<line> missing").
+        asked = [ref for ref in refs if ref and "\n" not in ref]
+        result = self._git(("cat-file", "--batch-check"), keep_index=False, input="".join(f"{ref}^{{commit}}\n" for ref in asked).encode()) if asked else None
+        answers = result.stdout.decode(errors="replace").splitlines() if result is not None and result.returncode == 0 else []
+        commits: dict[str, str] = {}
+        for ref, answer in zip(asked, answers):
+            words = answer.split()
+            if len(words) == 3 and words[1] == "commit":
+                commits[ref] = words[0]
+        return [commits.get(ref) for ref in refs]
 
     def merge_base(self, a: str, b: str) -> str | None:
         found = self.attempt("merge-base", a, b)  # exit 1: unrelated histories
@@ -184,34 +203,76 @@ class GitRepository:
 
     # --- bulk reads for check and schema sources (lead) -------------------------
 
+    def blob_ids(self, ref: str, folder: str) -> dict[str, str]:
+        """The object id of every file below `folder` at `ref` ("" = the index), keyed by path relative to `folder`.
+
+        One process, and no file read: compare an id with `blob_id(data)` to
+        know whether a file still holds those bytes.
+        """
+        return self.blob_ids_at([ref], folder)[0]
+
+    def blob_ids_at(self, refs: Sequence[str], folder: str) -> list[dict[str, str]]:
+        """`blob_ids` of each ref, the git processes run side by side."""
+        prefix = folder.rstrip("/") + "/"
+        started = []
+        for ref in refs:
+            args = ("ls-files", "-s", "-z", "--", prefix) if ref == "" else ("ls-tree", "-r", "-z", ref, "--", prefix)
+            process = subprocess.Popen(["git", *args], cwd=self.root, env=self._environment(keep_index=ref == ""),
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            started.append((args, process))
+        listings = []
+        for args, process in started:
+            stdout, stderr = process.communicate()
+            if process.returncode != 0:
+                message = stderr.decode(errors="replace").strip() or f"exit {process.returncode}"
+                raise TeamigrateError("TM501", f"git {' '.join(args)}: {message}", "fix the repository state git complains about, then run again")
+            listings.append(_listing(stdout.decode(errors="replace"), prefix, index=args[0] == "ls-files"))
+        return listings
+
     def read_folder(self, ref: str, folder: str) -> dict[str, bytes]:
         """Every file below `folder` at `ref` ("" = the index), keyed by path relative to `folder`.
 
         One `ls-tree`/`ls-files` and one `cat-file --batch`, however many files:
         a history of hundreds of migrations is read in two processes.
         """
-        prefix = folder.rstrip("/") + "/"
-        if ref == "":
-            listing = self.run("ls-files", "-s", "-z", "--", prefix, keep_index=True)
-            entries = [(line.split()[1], line.split("\t", 1)[1]) for line in listing.split("\0") if line and line.split()[2] == "0"]
-        else:
-            listing = self.run("ls-tree", "-r", "-z", ref, "--", prefix)
-            entries = [(line.split()[2], line.split("\t", 1)[1]) for line in listing.split("\0") if line and line.split()[1] == "blob"]
+        entries = list(self.blob_ids(ref, folder).items())
         if not entries:
             return {}
         env = clean_environment()
         batch = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, env=env, capture_output=True,
-                               input="".join(f"{sha}\n" for sha, _ in entries).encode())
+                               input="".join(f"{sha}\n" for _, sha in entries).encode())
         if batch.returncode != 0:
             raise TeamigrateError("TM501", f"git cat-file: {batch.stderr.decode(errors='replace').strip()}", "check the repository with `git fsck`")
         files: dict[str, bytes] = {}
         data, offset = batch.stdout, 0
-        for _, path in entries:
+        for path, _ in entries:
             header_end = data.index(b"\n", offset)
             size = int(data[offset:header_end].split()[2])
-            files[path[len(prefix):]] = data[header_end + 1 : header_end + 1 + size]
+            files[path] = data[header_end + 1 : header_end + 1 + size]
             offset = header_end + 1 + size + 1
         return files
+
+
+def _listing(text: str, prefix: str, index: bool) -> dict[str, str]:
+    """Path below `prefix` -> object id, from `ls-files -s -z` (stage-0 entries) or `ls-tree -r -z` (blobs)."""
+    ids: dict[str, str] = {}
+    for line in text.split("\0"):
+        if not line:
+            continue
+        info, path = line.split("\t", 1)
+        words = info.split()
+        if index and words[2] == "0":
+            ids[path[len(prefix):]] = words[1]
+        elif not index and words[1] == "blob":
+            ids[path[len(prefix):]] = words[2]
+    return ids
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """The object id git gives a blob holding `data`, in the object format of `like`, an id from the same repository."""
+    # 64 hex digits: a repository made with `git init --object-format=sha256`.
+    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def head_commit(path: Path) -> str | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import git, run_cli
 from tests.gitflow.conftest import Developer, Team
 
 USERS = "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
@@ -212,3 +215,123 @@ def test_only_origin_main_is_enough_to_check_the_order(team: Team) -> None:
     assert result.returncode == 1
     assert _codes(result) == ["TM521"]
     assert "origin/main" in result.stderr
+
+
+def _developer_in_a_new_repository(root: Path, database_url: str, *init_options: str) -> Developer:
+    """`teamigrate init` in a fresh `git init` (with these options), on its own database; teamigrate.yaml committed."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", *init_options)
+    assert run_cli(["init"], root).returncode == 0
+    config = root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("database_url: ${DATABASE_URL:-}", f"database_url: {database_url}", 1))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-verify", "-m", "teamigrate init")
+    return Developer(root=root, database_url=database_url)
+
+
+def _edits(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
+    """(migration, message) of each finding of `check --json`, all of them TM520."""
+    report = json.loads(result.stdout)
+    assert [f["code"] for f in report["findings"]] == ["TM520"] * len(report["findings"]), report
+    return [(f["migration"], f["message"]) for f in report["findings"]]
+
+
+def _on(migration_id: str, where: str) -> tuple[str, str]:
+    return migration_id, f"migration {migration_id} is on {where} and its migration.sql was edited since"
+
+
+def _in_head(migration_id: str) -> tuple[str, str]:
+    return migration_id, f"migration {migration_id} was committed in HEAD and its migration.sql was edited since"
+
+
+def test_edited_migrations_in_a_sha256_repository(tmp_path: Path, make_database: Callable[[], str]) -> None:
+    """Edits are found by git object ids; a repository made with --object-format=sha256 has 64-digit ones."""
+    dev = _developer_in_a_new_repository(tmp_path / "app", make_database(), "--object-format=sha256")
+    assert len(dev.git("rev-parse", "HEAD").strip()) == 64
+    dev.add_migration("20260101000000_users", USERS)
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.add_migration("20260102000000_posts", POSTS)  # committed here only: HEAD is not main
+    assert dev.run("check").returncode == 0
+    dev.write("migrations/20260101000000_users/migration.sql", USERS + "-- edited\n")
+    dev.write("migrations/20260102000000_posts/migration.sql", POSTS + "-- edited\n")
+    dev.ok("hash")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    assert _edits(result) == [_on("20260101000000_users", "main"), _in_head("20260102000000_posts")]
+    # --staged reads the index: the edits staged, the work tree restored.
+    dev.git("add", "migrations")
+    dev.git("restore", "--worktree", "--source=HEAD", "--", "migrations")
+    assert dev.run("check").returncode == 0
+    staged = dev.run("check", "--staged", "--json")
+    assert staged.returncode == 1
+    assert _edits(staged) == [_on("20260101000000_users", "main"), _in_head("20260102000000_posts")]
+
+
+def test_line_endings_and_the_final_newline_are_edits(tmp_path: Path, make_database: Callable[[], str]) -> None:
+    """migration.sql is compared byte for byte with the committed file: no line-ending conversion, no trimming."""
+    dev = _developer_in_a_new_repository(tmp_path / "app", make_database())
+    dev.add_migration("20260101000000_users", USERS.replace("\n", "\r\n"))  # committed with CRLF: as it is, no edit
+    dev.add_migration("20260102000000_posts", POSTS)
+    dev.add_migration("20260103000000_tags", "CREATE TABLE tags (name text);\n")
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.add_migration("20260104000000_labels", "CREATE TABLE labels (name text);\n")
+    assert (dev.root / "migrations/20260101000000_users/migration.sql").read_bytes().endswith(b"\r\n")
+    first = dev.run("check")
+    assert first.returncode == 0, first.stderr
+    (dev.root / "migrations/20260101000000_users/migration.sql").write_bytes(USERS.encode())
+    (dev.root / "migrations/20260102000000_posts/migration.sql").write_bytes(POSTS.replace("\n", "\r\n").encode())
+    (dev.root / "migrations/20260103000000_tags/migration.sql").write_bytes(b"CREATE TABLE tags (name text);")
+    (dev.root / "migrations/20260104000000_labels/migration.sql").write_bytes(b"CREATE TABLE labels (name text);\n\n")
+    dev.ok("hash")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    assert _edits(result) == [_on("20260101000000_users", "main"), _on("20260102000000_posts", "main"),
+                              _on("20260103000000_tags", "main"), _in_head("20260104000000_labels")]
+
+
+def test_only_origin_main_is_enough_to_find_edits(team: Team) -> None:
+    dev = _schema_project(team)
+    dev.git("push", "-q", "origin", "main")
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.git("branch", "-D", "main")
+    comments = "COMMENT ON TABLE users IS 'people';\n"
+    dev.add_migration("20260103000000_comment_users", comments)
+    dev.write("schema.sql", USERS + POSTS + comments)
+    assert dev.run("check").returncode == 0
+    dev.write("migrations/20260101000000_users/migration.sql", USERS + "-- edited\n")
+    dev.write("migrations/20260103000000_comment_users/migration.sql", comments + "-- edited\n")
+    dev.ok("hash")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    assert _edits(result) == [_on("20260101000000_users", "origin/main"), _in_head("20260103000000_comment_users")]
+
+
+def test_a_main_branch_that_names_nothing_is_a_warning(team: Team) -> None:
+    dev = _schema_project(team)
+    config = dev.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("main_branch: main", "main_branch: trunk", 1))
+    dev.write("migrations/20260101000000_users/migration.sql", USERS + "-- edited\n")
+    dev.ok("hash")
+    result = dev.run("check")
+    assert result.returncode == 0, result.stderr
+    assert "main_branch `trunk` names no branch here (nor origin/trunk)" in result.stderr
+
+
+def test_files_below_reads_what_rglob_finds(tmp_path: Path) -> None:
+    from teamigrate.gitflow.check import _files_below
+
+    folder = tmp_path / "migrations"
+    (folder / "20260101000000_a" / "deeper").mkdir(parents=True)
+    (folder / "20260101000000_a" / "migration.sql").write_bytes(b"SELECT 1;\r\n")
+    (folder / "20260101000000_a" / "deeper" / "notes.txt").write_text("x")
+    (folder / ".hidden").write_text("h")
+    (folder / "teamigrate.sum").write_text("h1:x\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "migration.sql").write_text("SELECT 2;\n")
+    (folder / "linked_file.sql").symlink_to(tmp_path / "elsewhere" / "migration.sql")
+    (folder / "20260102000000_linked_folder").symlink_to(tmp_path / "elsewhere")
+    (folder / "broken").symlink_to(tmp_path / "nowhere")
+    expected = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert _files_below(folder) == expected
+    assert set(expected) == {"20260101000000_a/migration.sql", "20260101000000_a/deeper/notes.txt", ".hidden", "teamigrate.sum", "linked_file.sql"}
+    assert _files_below(tmp_path / "missing") == {}

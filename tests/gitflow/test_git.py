@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.git import GitRepository
+from teamigrate.gitflow.git import GitRepository, blob_id
 from tests.conftest import git
 
 
@@ -54,6 +54,56 @@ def test_reads_refs_and_folders_without_touching_the_work_tree(repo: Path) -> No
     assert repository.file_at(first, "migrations/20261102000000_two/migration.sql") is None
     assert repository.merge_base("HEAD", first) == first
     assert repository.relative(repo / "migrations") == "migrations"
+
+
+def test_resolve_all_answers_each_ref_on_its_own(repo: Path, tmp_path: Path) -> None:
+    first = git(repo, "rev-parse", "HEAD").strip()
+    commit_file(repo, "migrations/20261102000000_two/migration.sql", "SELECT 2;\n", "two")
+    git(repo, "tag", "-a", "-m", "annotated", "v1", first)
+    repository = GitRepository(repo)
+    refs = ("main", "no-such-branch", "HEAD~1", "v1", "HEAD", "main\nHEAD", "", "main:migrations")
+    # As `resolve` one by one: a ref that names no commit (a missing branch, a tree) leaves the others alone.
+    assert repository.resolve_all(*refs) == [repository.resolve(ref) for ref in refs]
+    assert repository.resolve_all(*refs)[:5] == [repository.resolve("HEAD"), None, first, first, repository.resolve("HEAD")]
+    assert repository.resolve_all() == []
+    unborn = tmp_path / "unborn"
+    unborn.mkdir()
+    git(unborn, "init", "-q", "-b", "main")
+    assert GitRepository(unborn).resolve_all("main", "HEAD") == [None, None]
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_blob_ids_are_git_object_ids_of_the_file_bytes(tmp_path: Path, object_format: str) -> None:
+    root = tmp_path / object_format
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", f"--object-format={object_format}")
+    crlf = b"CREATE TABLE a (id int);\r\n"
+    (root / "migrations" / "20261101000000_a").mkdir(parents=True)
+    (root / "migrations" / "20261101000000_a" / "migration.sql").write_bytes(crlf)
+    git(root, "add", "migrations")
+    commit_file(root, "migrations/20261102000000_b/migration.sql", "SELECT 2;", "b")
+    commit_file(root, "other/file.sql", "SELECT 3;\n", "outside the folder")
+    (root / "migrations" / "20261102000000_b" / "migration.sql").write_text("SELECT 2;\n")
+    git(root, "add", "migrations")
+    repository = GitRepository(root)
+    committed = repository.blob_ids("HEAD", "migrations")
+    staged = repository.blob_ids("", "migrations")
+    assert set(committed) == set(staged) == {"20261101000000_a/migration.sql", "20261102000000_b/migration.sql"}
+    for listing in (committed, staged):
+        for path, object_id in listing.items():
+            assert object_id == git(root, "rev-parse", f"{'HEAD' if listing is committed else ''}:migrations/{path}").strip()
+            assert len(object_id) == (64 if object_format == "sha256" else 40)
+    # Bytes as they are: no line-ending conversion, a final newline counts.
+    assert committed["20261101000000_a/migration.sql"] == blob_id(crlf, like=committed["20261101000000_a/migration.sql"])
+    assert blob_id(crlf, like=committed["20261101000000_a/migration.sql"]) != blob_id(crlf.replace(b"\r\n", b"\n"), like=committed["20261101000000_a/migration.sql"])
+    assert committed["20261102000000_b/migration.sql"] == blob_id(b"SELECT 2;", like=committed["20261102000000_b/migration.sql"])
+    assert staged["20261102000000_b/migration.sql"] == blob_id(b"SELECT 2;\n", like=committed["20261102000000_b/migration.sql"])
+    # Side by side for several refs; the same files as read_folder reads.
+    assert repository.blob_ids_at(["HEAD~1", "HEAD", ""], "migrations") == [committed, committed, staged]
+    assert repository.read_folder("HEAD", "migrations") == {"20261101000000_a/migration.sql": crlf, "20261102000000_b/migration.sql": b"SELECT 2;"}
+    with pytest.raises(TeamigrateError) as raised:
+        repository.blob_ids_at(["HEAD", "no-such-ref"], "migrations")
+    assert raised.value.code == "TM501" and "no-such-ref" in raised.value.message
 
 
 def test_staged_version_and_the_index_a_hook_is_given(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
