@@ -16,7 +16,7 @@ NO_TRANSACTION = "-- teamigrate: no-transaction"
 
 @dataclass(frozen=True)
 class MigrationDraft:
-    """A proven plan from `before` to `after` and the proven plan back."""
+    """A plan from `before` to `after` and the plan back (proven, when draft_between made them)."""
 
     before: Schema
     after: Schema
@@ -30,12 +30,16 @@ class MigrationDraft:
 
 def draft_between(workspace: SchemaWorkspace, before_url: str, after_url: str, *, with_down: bool = True) -> MigrationDraft:
     """Diff the two databases both ways and prove each plan on a scratch copy of its source."""
-    before = workspace.introspect(before_url)
-    after = workspace.introspect(after_url)
+    draft = plan_both_ways(*workspace.introspect_all([before_url, after_url]), with_down=with_down)
+    prove_plan(workspace, before_url, draft.up, draft.after)
+    prove_plan(workspace, after_url, draft.down, draft.before)
+    return draft
+
+
+def plan_both_ways(before: Schema, after: Schema, *, with_down: bool = True) -> MigrationDraft:
+    """The plans from `before` to `after` and back, not proven yet: the caller proves them."""
     up = diff_schemas(before, after)
     down = diff_schemas(after, before) if with_down and not up.is_empty else Plan()
-    prove_plan(workspace, before_url, up, after)
-    prove_plan(workspace, after_url, down, before)
     return MigrationDraft(before, after, up, down)
 
 

@@ -126,21 +126,38 @@ class SchemaReader:
     def _read(self, conn: psycopg.Connection) -> Schema:
         return introspect(conn, exclude_tables=self.exclude_tables)
 
+    def _history_key(self, chain: Sequence[str]) -> str:
+        return self._key("history", (chain[-1] if chain else "").encode())
+
+    def _files_key(self, files: Sequence[SqlFile]) -> str:
+        return self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
+
     def of_history(self, migrations: Sequence[Migration]) -> Schema:
         """The schema after replaying `migrations` from an empty database."""
         chain = SumFile.compute(migrations).hashes
-        key = self._key("history", (chain[-1] if chain else "").encode())
 
         def apply_in(conn: psycopg.Connection, batch: Sequence[Migration]) -> None:
             # Statement by statement, so that check_executable refuses a COMMIT hidden behind a comment.
             replay_into(conn, batch, whole_files=False)
 
-        return self.store.get_or_build(key, lambda: ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read))
+        return self.store.get_or_build(self._history_key(chain), lambda: ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read))
 
     def of_files(self, files: Sequence[SqlFile]) -> Schema:
         """The schema that loading `files` into an empty database gives."""
-        key = self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
-        return self.store.get_or_build(key, lambda: self._load_files(files))
+        return self.store.get_or_build(self._files_key(files), lambda: self._load_files(files))
+
+    # A caller that has just built one of these schemas itself (`new`) keeps it for the
+    # next reader (the `check` of the commit). It must have built it exactly as of_history
+    # or of_files would: the same bytes, run the same way, introspected with the same
+    # exclude_tables on this shadow server; the store trusts its keys.
+
+    def remember_history(self, migrations: Sequence[Migration], schema: Schema) -> None:
+        """Keep `schema` as what of_history(migrations) gives."""
+        self.store.put(self._history_key(SumFile.compute(migrations).hashes), schema)
+
+    def remember_files(self, files: Sequence[SqlFile], schema: Schema) -> None:
+        """Keep `schema` as what of_files(files) gives: the files loaded in this order, under these names."""
+        self.store.put(self._files_key(files), schema)
 
     def _load_files(self, files: Sequence[SqlFile]) -> Schema:
         if not any(controls_transaction(f.text) for f in files):

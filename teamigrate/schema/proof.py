@@ -4,37 +4,83 @@ from __future__ import annotations
 
 import psycopg
 
-from teamigrate.database import connect
-from teamigrate.errors import TeamigrateError
+from teamigrate.database import TransactionEnded, connect, rolled_back
+from teamigrate.errors import MigrationError, TeamigrateError
+from teamigrate.history.apply import MigrationFailed, replay_into
+from teamigrate.history.migrations import MIGRATION_FILE, Migration
 from teamigrate.schema.diff import Plan, diff_schemas
+from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
 from teamigrate.schema.sources import SchemaWorkspace
 
+FAILS_HINT = "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)"
+MISSES_HINT = "this is a teamigrate bug: write this change by hand (`teamigrate new --empty`) and report it; --no-verify shows the SQL"
 
-def prove_plan(workspace: SchemaWorkspace, source_url: str, plan: Plan, target: Schema, *, include_grants: bool = False) -> None:
-    """Apply `plan` to a scratch copy of `source_url`; the result must diff to nothing against `target`."""
+
+def prove_plan(workspace: SchemaWorkspace, source_url: str, plan: Plan, target: Schema, *, include_grants: bool = False, in_place: bool = False) -> None:
+    """Apply `plan` to a scratch copy of `source_url`; the result must diff to nothing against `target`.
+
+    `in_place=True`: `source_url` is a scratch database of the caller's, and a plan that runs in a transaction (as its
+    migration file will) runs on it in one that is rolled back after, instead of on a copy.
+    """
     if plan.is_empty:
         return
-    with workspace.copy_of(source_url) as copy:
-        with connect(copy) as conn:
-            for number, statement in enumerate(plan.statements, start=1):
-                try:
-                    conn.execute(statement.sql.encode())
-                except psycopg.Error as exc:
-                    message = (exc.diag.message_primary or str(exc)).strip()
-                    raise TeamigrateError(
-                        "TM310",
-                        f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}",
-                        "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)",
-                    ) from None
-        residual = diff_schemas(workspace.introspect(copy), target, include_grants=include_grants)
+    if in_place and plan.transactional:
+        with connect(source_url) as conn:
+            with rolled_back(conn):
+                _run_plan(conn, plan)
+                reached = introspect(conn, exclude_tables=workspace.exclude_tables)
+    else:
+        with workspace.copy_of(source_url) as copy:
+            with connect(copy) as conn:
+                _run_plan(conn, plan)
+            reached = workspace.introspect(copy)
+    _require_empty(diff_schemas(reached, target, include_grants=include_grants))
+
+
+def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
+    for number, statement in enumerate(plan.statements, start=1):
+        try:
+            conn.execute(statement.sql.encode())
+        except psycopg.Error as exc:
+            message = (exc.diag.message_primary or str(exc)).strip()
+            raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
+
+
+def prove_migration(workspace: SchemaWorkspace, history_url: str, migration: Migration, target: Schema) -> Schema:
+    """Replay the migration file on the database of the history before it, as `check` replays a new migration; the schema
+    it reaches must diff to nothing against `target`. Returns that schema: what `SchemaReader.of_history` gives for the
+    history with the migration.
+
+    `history_url` must be a scratch database of the caller's: a migration that runs in a transaction runs on it in one
+    that is rolled back (as of_history runs it on a cached template); a no-transaction migration runs on a copy.
+    """
+    try:
+        if migration.transactional:
+            with connect(history_url) as conn:
+                with rolled_back(conn):
+                    # Statement by statement, as of_history runs a new migration.
+                    replay_into(conn, [migration], whole_files=False)
+                    reached = introspect(conn, exclude_tables=workspace.exclude_tables)
+        else:
+            with workspace.copy_of(history_url) as copy:
+                with connect(copy) as conn:
+                    replay_into(conn, [migration], whole_files=False)
+                reached = workspace.introspect(copy)
+    except MigrationFailed as failure:
+        raise TeamigrateError("TM310", f"the generated SQL fails at {MIGRATION_FILE} line {failure.line}: {failure.pg_message}", FAILS_HINT) from None
+    except MigrationError as refused:
+        raise TeamigrateError("TM310", f"the generated SQL cannot run: {refused.message}", FAILS_HINT) from None
+    except TransactionEnded:
+        raise TeamigrateError("TM310", f"the generated {MIGRATION_FILE} ends its own transaction", MISSES_HINT) from None
+    _require_empty(diff_schemas(reached, target))
+    return reached
+
+
+def _require_empty(residual: Plan) -> None:
     if not residual.is_empty:
         names = ", ".join(sorted({f"{change.kind} {change.name}" for change in residual.changes}))
-        raise TeamigrateError(
-            "TM311",
-            f"the generated SQL does not reach the target schema; still different: {names}",
-            "this is a teamigrate bug: write this change by hand (`teamigrate new --empty`) and report it; --no-verify shows the SQL",
-        )
+        raise TeamigrateError("TM311", f"the generated SQL does not reach the target schema; still different: {names}", MISSES_HINT)
 
 
 def _first_line(sql: str) -> str:

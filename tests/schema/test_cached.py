@@ -103,6 +103,23 @@ def test_schema_files_are_read_in_a_transaction_and_the_store_answers_next_time(
     assert reader.of_files(files) == schema
 
 
+def test_remembered_schemas_answer_exactly_the_reads_they_are_remembered_for(shadow_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    reader = _reader(shadow_server, tmp_path)
+    migrations = _history("remembered", 2)
+    files = [SqlFile("schema.sql", "CREATE TABLE remembered_file (id int);\n")]
+    # An empty schema stands for what `new` built: a read that returns it was answered by the store.
+    reader.remember_history(migrations, Schema())
+    reader.remember_files(files, Schema())
+    assert reader.of_history(migrations) == Schema()
+    assert reader.of_files(files) == Schema()
+
+    assert reader.of_history(migrations[:-1]) != Schema()
+    assert reader.of_files([SqlFile("other.sql", files[0].text)]) != Schema()
+    assert reader.of_files([SqlFile("schema.sql", files[0].text + "\n")]) != Schema()
+    other_exclude = SchemaReader(shadow_server, (), reader.store)
+    assert other_exclude.of_files(files) != Schema()
+
+
 def test_files_that_cannot_run_in_a_transaction_are_loaded_into_a_scratch_database(shadow_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     reader = _reader(shadow_server, tmp_path)
     concurrently = [SqlFile("schema.sql", "CREATE TABLE c (id int);\nCREATE INDEX CONCURRENTLY c_id ON c (id);\n")]
