@@ -181,3 +181,27 @@ def test_start_refuses_a_socket_path_too_long(checked_project: Project, tmp_path
     assert result.stderr.startswith("error[TM120]: the daemon's socket path is ")
     assert "hint: set TEAMIGRATE_HOME to a shorter folder" in result.stderr
     assert not long_home.exists()
+
+
+def test_ctrl_c_reaches_the_command(checked_project: Project) -> None:
+    # The developer's database is a server that accepts and never answers: `check --drift` waits on it.
+    import signal
+    import socket
+    import subprocess
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        config = checked_project.root / "teamigrate.yaml"
+        config.write_text(config.read_text().replace(checked_project.database_url, f"postgresql://nobody@127.0.0.1:{silent.getsockname()[1]}/app"))
+        checked_project.ok("daemon", "start")
+        client = subprocess.Popen([sys.executable, "-m", "teamigrate", "check", "--drift"], cwd=checked_project.root,
+                                  env={**os.environ, **checked_project.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while served(checked_project) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert client.poll() is None, client.communicate()
+        client.send_signal(signal.SIGINT)
+        _, stderr = client.communicate(timeout=20)
+    assert client.returncode == 130, stderr
