@@ -76,35 +76,46 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     repository = GitRepository.find(config.root)
     if staged and repository is None:
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
-    inputs = _read_inputs(config, repository, staged)
-    main_ref, main_commit, head = _main_and_head(repository, config.main_branch) if repository else (None, None, None)
-    fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
-    stamp = config.root / STATE_FOLDER / STAMP_FILE
-    if use_cache and not drift and _read(stamp) == fingerprint:
-        return CheckReport((), len(_migration_ids(inputs)), cached=True)
+    with ThreadPoolExecutor(max_workers=3) as background:
+        # git names main_branch's and HEAD's commits while the files are read.
+        refs = background.submit(_main_and_head, repository, config.main_branch) if repository is not None else None
+        inputs = _read_inputs(config, repository, staged)
+        main_ref, main_commit, head = refs.result() if refs is not None else (None, None, None)
+        fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
+        stamp = config.root / STATE_FOLDER / STAMP_FILE
+        if use_cache and not drift and _read(stamp) == fingerprint:
+            return CheckReport((), len(_migration_ids(inputs)), cached=True)
 
-    findings: list[Finding] = []
-    try:
-        migrations = list(migrations_from_files(inputs.migrations_files, where=_label(config.migrations, config)))
-    except MigrationError as err:
-        return CheckReport((Finding.from_error(err),), 0, cached=False)
-    if not config.migrations.is_dir() and not staged:
-        return CheckReport((Finding("TM200", f"{_label(config.migrations, config)} does not exist", "run `teamigrate init`"),), 0, False)
+        # git lists the migrations main_branch and HEAD hold while these are parsed and verified.
+        listing = None
+        if repository is not None and main_ref is not None and main_commit is not None:
+            listing = background.submit(Committed.read, repository, config.migrations, main_ref, main_commit, head)
+        findings: list[Finding] = []
+        try:
+            migrations = list(migrations_from_files(inputs.migrations_files, where=_label(config.migrations, config)))
+        except MigrationError as err:
+            return CheckReport((Finding.from_error(err),), 0, cached=False)
+        if not config.migrations.is_dir() and not staged:
+            return CheckReport((Finding("TM200", f"{_label(config.migrations, config)} does not exist", "run `teamigrate init`"),), 0, False)
 
-    sum_text = inputs.migrations_files.get("teamigrate.sum")
-    try:
-        verify(migrations, sum_text.decode("utf-8", "replace") if sum_text is not None else None,
-               f"{_label(config.migrations, config)}/teamigrate.sum")
-    except MigrationError as err:
-        findings.append(Finding.from_error(err))
+        sum_text = inputs.migrations_files.get("teamigrate.sum")
+        try:
+            verify(migrations, sum_text.decode("utf-8", "replace") if sum_text is not None else None,
+                   f"{_label(config.migrations, config)}/teamigrate.sum")
+        except MigrationError as err:
+            findings.append(Finding.from_error(err))
 
-    with ThreadPoolExecutor(max_workers=1) as background:
         # Replaying and reading the schema source take the database's time: started
         # first, they run while git and the linter are asked (a sum error stops them).
         replay = None if any(f.code == "TM209" for f in findings) else background.submit(_replay_findings, config, migrations, inputs, drift)
-        branch_findings, new_on_branch = _branch_findings(config, repository, main_ref, main_commit, head, migrations)
-        findings.extend(branch_findings)
-        findings.extend(_lint_findings(config, new_on_branch))
+        committed = listing.result() if listing is not None else None
+        new_on_branch = _new_on_branch(migrations, committed)
+        lint = background.submit(_lint_findings, config, new_on_branch)  # squawk runs while edits are looked for
+        if committed is not None:
+            findings.extend(_branch_findings(committed, migrations, new_on_branch))
+        elif repository is not None and head is not None:
+            output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
+        findings.extend(lint.result())
         if replay is not None:
             findings.extend(replay.result())
 
@@ -114,31 +125,48 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     return report
 
 
-def _branch_findings(config: Config, repository: GitRepository | None, main_ref: str | None, main_commit: str | None,
-                     head: str | None, migrations: list[Migration]) -> tuple[list[Finding], list[Migration]]:
-    """Migrations edited since main_branch or HEAD, misordered or missing; and the migrations new on this branch."""
-    found: list[Finding] = []
-    new_on_branch: list[Migration] = migrations
-    if repository is not None and main_ref is not None and main_commit is not None:
-        relative = repository.relative(config.migrations)
+@dataclass(frozen=True)
+class Committed:
+    """The migrations folder as main_branch and HEAD hold it, each file by its git blob id."""
+
+    main_ref: str
+    folder: str  # as git names it
+    main: dict[str, str]
+    head: dict[str, str] | None  # None: HEAD is main_branch's commit, or there is none
+
+    @classmethod
+    def read(cls, repository: GitRepository, folder: Path, main_ref: str, main_commit: str, head: str | None) -> Committed:
+        relative = repository.relative(folder)
         # Object ids, not contents: a file is unchanged when its bytes hash to the committed id.
-        refs = [main_commit] if head is None or head == main_commit else [main_commit, head]
-        main_blobs, *head_blobs = repository.blob_ids_at(refs, relative)
-        on_main = _folders(main_blobs)
-        found.extend(_edited_findings(migrations, main_blobs, main_ref, "is on"))
-        if head_blobs:
-            found.extend(_edited_findings(migrations, head_blobs[0], "HEAD", "was committed in", exclude=on_main))
+        commits = [main_commit] if head is None or head == main_commit else [main_commit, head]
+        main, *at_head = repository.blob_ids_at(commits, relative)
+        return cls(main_ref, relative, main, at_head[0] if at_head else None)
+
+    def main_ids(self, migrations: Sequence[Migration]) -> set[str]:
+        """The migrations on main_branch that this history keeps."""
         # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
         replaced = {old for m in migrations for old in m.replaces}
-        main_ids = on_main - replaced
-        new_on_branch = [m for m in migrations if m.id not in main_ids]
-        found.extend(_order_findings(new_on_branch, sorted(main_ids), main_ref))
-        missing = sorted(main_ids - {m.id for m in migrations})
-        for migration_id in missing:
-            found.append(Finding("TM522", f"migration {migration_id} is on {main_ref} but not here", f"restore it: git checkout {main_ref} -- {relative}/{migration_id}", migration_id))
-    elif repository is not None and head is not None:
-        output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
-    return found, new_on_branch
+        return _folders(self.main) - replaced
+
+
+def _new_on_branch(migrations: list[Migration], committed: Committed | None) -> list[Migration]:
+    if committed is None:
+        return migrations
+    main_ids = committed.main_ids(migrations)
+    return [m for m in migrations if m.id not in main_ids]
+
+
+def _branch_findings(committed: Committed, migrations: list[Migration], new_on_branch: list[Migration]) -> list[Finding]:
+    """Migrations edited since main_branch or HEAD, misordered or missing."""
+    found = _edited_findings(migrations, committed.main, committed.main_ref, "is on")
+    if committed.head is not None:
+        found.extend(_edited_findings(migrations, committed.head, "HEAD", "was committed in", exclude=_folders(committed.main)))
+    main_ids = committed.main_ids(migrations)
+    found.extend(_order_findings(new_on_branch, sorted(main_ids), committed.main_ref))
+    for migration_id in sorted(main_ids - {m.id for m in migrations}):
+        found.append(Finding("TM522", f"migration {migration_id} is on {committed.main_ref} but not here",
+                             f"restore it: git checkout {committed.main_ref} -- {committed.folder}/{migration_id}", migration_id))
+    return found
 
 
 def _main_and_head(repository: GitRepository, main_branch: str) -> tuple[str | None, str | None, str | None]:

@@ -335,3 +335,27 @@ def test_files_below_reads_what_rglob_finds(tmp_path: Path) -> None:
     assert _files_below(folder) == expected
     assert set(expected) == {"20260101000000_a/migration.sql", "20260101000000_a/deeper/notes.txt", ".hidden", "teamigrate.sum", "linked_file.sql"}
     assert _files_below(tmp_path / "missing") == {}
+
+
+def test_a_migration_on_main_missing_here(tmp_path: Path, make_database: Callable[[], str]) -> None:
+    dev = _developer_in_a_new_repository(tmp_path / "app", make_database())
+    dev.add_migration("20260101000000_users", USERS)
+    dev.add_migration("20260102000000_posts", POSTS)
+    dev.git("checkout", "-q", "-b", "feature")
+    dev.git("rm", "-q", "-r", "migrations/20260102000000_posts")
+    dev.ok("hash")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["findings"] == [{
+        "code": "TM522", "message": "migration 20260102000000_posts is on main but not here",
+        "hint": "restore it: git checkout main -- migrations/20260102000000_posts", "migration": "20260102000000_posts",
+    }]
+
+
+def test_a_folder_that_is_no_migration_stops_the_check_first(tmp_path: Path, make_database: Callable[[], str]) -> None:
+    dev = _developer_in_a_new_repository(tmp_path / "app", make_database())
+    dev.add_migration("20260101000000_users", USERS)
+    dev.write("migrations/not_a_migration/migration.sql", "SELECT 1;\n")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["TM201"]
