@@ -82,14 +82,16 @@ class SchemaChange:
     workspace: SchemaWorkspace
     migrations: tuple[Migration, ...]
     files: tuple[SqlFile, ...]  # as read once: loaded, and named in the schema store, with the same bytes
-    history_url: str
+    history_url: str  # scratch databases of ours: the replayed history, the schema files loaded
+    wanted_url: str
     draft: MigrationDraft
     written: Migration | None = None
     reached: Schema | None = None  # what replaying `written` on the history gives
 
     def write(self, config: Config, migration: Migration) -> None:
-        """Prove the migration by replaying its file on the history, as `check` will, then write it."""
+        """Prove the migration (its file replayed on the history, as `check` will replay it) and the down plan, then write it."""
         self.reached = prove_migration(self.workspace, self.history_url, migration, self.draft.after)
+        prove_plan(self.workspace, self.wanted_url, self.draft.down, self.draft.before, in_place=True)
         write_new_migration(config, self.migrations, migration, hazard_lines(self.draft.up))
         self.written = migration
 
@@ -111,20 +113,19 @@ def drafted_schema_change(
     """From the replayed history to the schema source; on a normal exit, both schemas are left in the schema store.
 
     `history_url`, when the caller has one, is a scratch database of the caller's holding the replayed `migrations`
-    (the migration is proven on it, in a transaction rolled back after); else one is made here. The down plan is
-    proven here, on the schema files' scratch database; the up plan as the migration file rendered from it, by
-    `SchemaChange.write` (the file itself, replayed as `check` will replay it, proves more than its statements).
+    (the migration is proven on it, in a transaction rolled back after); else one is made here. The plans are proven
+    by `SchemaChange.write`: the up plan as the migration file rendered from it (the file itself, replayed as `check`
+    will replay it, proves more than its statements).
     """
     assert source.kind == "schema" and source.path is not None and source.ref is None
     files = tuple(schema_files(source.path))
     with ExitStack() as stack:
         if history_url is None:
             history_url = stack.enter_context(replayed(workspace.shadow, migrations))
-        with workspace.shadow.scratch() as wanted_url:
-            load_sql_files(wanted_url, files)
-            draft = plan_both_ways(*workspace.introspect_all([history_url, wanted_url]))
-            prove_plan(workspace, wanted_url, draft.down, draft.before, in_place=True)
-        change = SchemaChange(workspace, tuple(migrations), files, history_url, draft)
+        wanted_url = stack.enter_context(workspace.shadow.scratch())
+        load_sql_files(wanted_url, files)
+        draft = plan_both_ways(*workspace.introspect_all([history_url, wanted_url]))
+        change = SchemaChange(workspace, tuple(migrations), files, history_url, wanted_url, draft)
         yield change
         change.remember()
 

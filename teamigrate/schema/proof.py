@@ -6,8 +6,8 @@ import psycopg
 
 from teamigrate.database import TransactionEnded, connect, rolled_back
 from teamigrate.errors import MigrationError, TeamigrateError
-from teamigrate.history.apply import MigrationFailed, replay_into
-from teamigrate.history.migrations import MIGRATION_FILE, Migration
+from teamigrate.history.apply import MigrationFailed, replay_into, split_statements
+from teamigrate.history.migrations import Migration
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
@@ -68,11 +68,12 @@ def prove_migration(workspace: SchemaWorkspace, history_url: str, migration: Mig
                     replay_into(conn, [migration], whole_files=False)
                 reached = workspace.introspect(copy)
     except MigrationFailed as failure:
-        raise TeamigrateError("TM310", f"the generated SQL fails at {MIGRATION_FILE} line {failure.line}: {failure.pg_message}", FAILS_HINT) from None
+        number, text = _statement_at(migration.sql, failure.line)
+        raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(text)}): {failure.pg_message}", FAILS_HINT) from None
     except MigrationError as refused:
         raise TeamigrateError("TM310", f"the generated SQL cannot run: {refused.message}", FAILS_HINT) from None
     except TransactionEnded:
-        raise TeamigrateError("TM310", f"the generated {MIGRATION_FILE} ends its own transaction", MISSES_HINT) from None
+        raise TeamigrateError("TM310", "the generated migration ends its own transaction", MISSES_HINT) from None
     _require_empty(diff_schemas(reached, target))
     return reached
 
@@ -81,6 +82,13 @@ def _require_empty(residual: Plan) -> None:
     if not residual.is_empty:
         names = ", ".join(sorted({f"{change.kind} {change.name}" for change in residual.changes}))
         raise TeamigrateError("TM311", f"the generated SQL does not reach the target schema; still different: {names}", MISSES_HINT)
+
+
+def _statement_at(sql: str, line: int) -> tuple[int, str]:
+    """The number of the file's statement at `line` (the last one starting at or before it), and its text: as a plan's statement is named."""
+    statements = split_statements(sql)
+    number = max((n for n, statement in enumerate(statements, start=1) if statement.line <= line), default=1)
+    return number, statements[number - 1].text.strip().removesuffix(";").rstrip() if statements else ""
 
 
 def _first_line(sql: str) -> str:

@@ -19,8 +19,9 @@ from teamigrate.config import load_config
 from teamigrate.errors import TeamigrateError
 from teamigrate.history.migrations import Migration, MigrationDirectory
 from teamigrate.schema.cached import EMPTY_DATABASE, SchemaReader, SchemaStore
+from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.model import Schema
-from teamigrate.schema.proof import prove_migration
+from teamigrate.schema.proof import prove_migration, prove_plan
 from teamigrate.schema.sources import SchemaWorkspace, SqlFile
 from teamigrate.shadow import ShadowServer
 from teamigrate.shadow.cache import CACHE_PREFIX
@@ -270,7 +271,8 @@ def test_prove_migration_refuses_sql_that_fails_or_misses_the_target(store_proje
     failing = Migration("20260101000000_email", "-- a header\n\nALTER TABLE public.users ADD COLUMN email text;\nALTER TABLE public.nobody ADD COLUMN x int;\n")
     with pytest.raises(TeamigrateError) as raised:
         prove_migration(workspace, users_database, failing, target)
-    assert raised.value.code == "TM310" and raised.value.message.startswith("the generated SQL fails at migration.sql line 4: ")
+    # Named as prove_plan names a plan's statement: its number and first line.
+    assert (raised.value.code, raised.value.message) == ("TM310", 'the generated SQL fails at statement 2 (ALTER TABLE public.nobody ADD COLUMN x int): relation "public.nobody" does not exist')
     missing = Migration("20260101000000_email", "ALTER TABLE public.users ADD COLUMN email varchar(10);\n")
     with pytest.raises(TeamigrateError) as raised:
         prove_migration(workspace, users_database, missing, target)
@@ -286,4 +288,20 @@ def test_the_history_database_left_by_a_failed_proof_is_unchanged(store_project:
     failing = Migration("20260101000000_x", "CREATE TABLE kept_not (id int);\nSELECT 1 / 0;\n")
     with pytest.raises(TeamigrateError):
         prove_migration(workspace, users_database, failing, before)
+    assert workspace.introspect(users_database) == before
+
+
+def test_prove_plan_in_place_runs_a_transactional_plan_on_the_database_and_rolls_it_back(store_project: Project, own_shadow: ShadowServer, users_database: str) -> None:
+    workspace = _workspace(store_project, own_shadow)
+    before = workspace.introspect(users_database)
+    target = _target(workspace, own_shadow, "CREATE TABLE users (id bigint PRIMARY KEY, email text);")
+    plan = diff_schemas(before, target)
+    assert plan.transactional and not plan.is_empty
+    log = ServerLog(own_shadow)
+    prove_plan(workspace, users_database, plan, target, in_place=True)
+    assert log.created_databases() == []
+    assert workspace.introspect(users_database) == before
+    with pytest.raises(TeamigrateError) as raised:
+        prove_plan(workspace, users_database, plan, before, in_place=True)  # reaches `target`, not `before`
+    assert raised.value.code == "TM311"
     assert workspace.introspect(users_database) == before
