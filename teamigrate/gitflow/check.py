@@ -195,7 +195,9 @@ def _read_inputs(config: Config, repository: GitRepository | None, staged: bool)
             if single is not None:
                 schema_files = {Path(relative).name: single}
             else:
-                schema_files = {path: data for path, data in repository.read_folder("", relative).items() if path.endswith(".sql")}
+                # Named below the folder's parent, as in the work tree and as `new` stores them.
+                folder = Path(relative).name
+                schema_files = {f"{folder}/{path}": data for path, data in repository.read_folder("", relative).items() if path.endswith(".sql")}
         return Inputs(migrations_files, schema_files, config_text)
     migrations_files = _files_below(config.migrations)
     schema_files = {}
@@ -203,7 +205,7 @@ def _read_inputs(config: Config, repository: GitRepository | None, staged: bool)
         if config.schema.is_file():
             schema_files = {config.schema.name: config.schema.read_bytes()}
         elif config.schema.is_dir():
-            schema_files = {str(p.relative_to(config.schema.parent)): p.read_bytes() for p in sorted(config.schema.rglob("*.sql"))}
+            schema_files = {str(p.relative_to(config.schema.parent)): p.read_bytes() for p in sorted(config.schema.rglob("*.sql")) if p.is_file()}
     return Inputs(migrations_files, schema_files, config_text)
 
 
@@ -296,7 +298,8 @@ def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: In
         # What the replayed history is compared with, each read side by side with the replay.
         comparisons: list[tuple[str, str, str, Callable[[], Schema]]] = []
         if inputs.schema_files:
-            files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items())]
+            # In the order schema_files() loads them for every other command: by path parts, not as strings.
+            files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items(), key=lambda item: Path(item[0]))]
             comparisons.append(("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change", lambda: reader.of_files(files)))
         if drift:
             comparisons.append(("TM525", "your database", "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`",

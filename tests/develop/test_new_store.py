@@ -216,11 +216,17 @@ def test_a_schema_folder_is_stored_under_the_names_check_gives_its_files(store_p
     config.write_text(config.read_text().replace("schema: schema.sql", "schema: db", 1))
     store_project.write("db/1_users.sql", SCHEMA_V1)
     store_project.write("db/2_blog/posts.sql", POSTS)
+    # "2_blog-archive.sql" sorts before "2_blog/posts.sql" as a string, after it by path parts (schema_files' order).
+    store_project.write("db/2_blog-archive.sql", "CREATE TABLE archive (id bigint PRIMARY KEY);\n")
     store_project.ok("new", "init")
-    # As `check` reads a schema folder from the work tree: paths below the folder's parent, in name order.
-    files = [SqlFile(name, (store_project.root / name).read_text()) for name in sorted(["db/1_users.sql", "db/2_blog/posts.sql"])]
+    # As `check` reads a schema folder from the work tree: paths below the folder's parent, in schema_files' order.
+    names = ["db/1_users.sql", "db/2_blog/posts.sql", "db/2_blog-archive.sql"]
+    files = [SqlFile(name, (store_project.root / name).read_text()) for name in names]
     _assert_stored_as_built_fresh(store_project, own_shadow, own_home, files, tmp_path)
     _assert_checks_without_a_database(store_project, own_shadow)
+    # The pre-commit hook's check reads the index, and names the files the same way.
+    store_project.git("add", "-A")
+    _assert_checks_without_a_database(store_project, own_shadow, "--staged")
 
 
 def test_no_changes_still_leaves_both_schemas_for_check(store_project: Project, own_shadow: ShadowServer, own_home: Path, tmp_path: Path) -> None:
