@@ -160,7 +160,7 @@ def new(
 
 @app.command()
 def dev(
-    name: Optional[str] = typer.Option(None, "--name", help="Name of the migration to write when the schema source changed (asked on a terminal)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the migration to write when the schema source changed (asked on a terminal); with --capture-drift, of the captured one."),
     create_only: bool = typer.Option(False, "--create-only", help="Write the migration but apply nothing, so it can be edited first."),
     capture_drift: bool = typer.Option(False, "--capture-drift", help="Keep changes made to your database outside migrations as a migration recorded as applied."),
 ) -> int:

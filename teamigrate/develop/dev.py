@@ -36,7 +36,7 @@ def dev(config: Config, *, name: str | None = None, create_only: bool = False, c
         applied = applied_history(target, migrations)
     written: Migration | None = None
     with replayed(workspace.shadow, applied) as applied_url:
-        captured = _settle_drift(config, workspace, migrations, applied_url, url, moment, capture)
+        captured = _settle_drift(config, workspace, migrations, applied_url, url, moment, capture, name)
         if captured is not None:
             migrations = (*migrations, captured)
         if source is not None:
@@ -61,7 +61,8 @@ def dev(config: Config, *, name: str | None = None, create_only: bool = False, c
 
 
 def _settle_drift(
-    config: Config, workspace: SchemaWorkspace, migrations: Sequence[Migration], applied_url: str, url: str, moment: datetime, capture: bool
+    config: Config, workspace: SchemaWorkspace, migrations: Sequence[Migration], applied_url: str, url: str, moment: datetime, capture: bool,
+    name: str | None,
 ) -> Migration | None:
     """Refuse drift with its explanation, or (with --capture-drift) keep it as a migration recorded as applied."""
     drift = find_drift(workspace, applied_url, url)
@@ -72,7 +73,8 @@ def _settle_drift(
     explain_drift(drift)
     if not capture:
         raise drift_error(drift, url)
-    return capture_drift(config, workspace, migrations, applied_url, url, moment)
+    # After a capture dev writes no schema-change migration (it could undo the capture), so --name names the captured one.
+    return capture_drift(config, workspace, migrations, applied_url, url, moment, name)
 
 
 def _write_schema_change(

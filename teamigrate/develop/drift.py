@@ -75,10 +75,11 @@ def drift_error(plan: Plan, database_url: str) -> TeamigrateError:
 
 
 def capture_drift(
-    config: Config, workspace: SchemaWorkspace, migrations: Sequence[Migration], history_url: str, database_url: str, moment: datetime
+    config: Config, workspace: SchemaWorkspace, migrations: Sequence[Migration], history_url: str, database_url: str, moment: datetime,
+    name: str | None = None,
 ) -> Migration:
     """Write the drift (from the replayed applied history at `history_url`) as a migration with its down.sql, recorded as applied."""
-    migration_id = new_migration_id(CAPTURED_NAME, moment, [m.id for m in migrations])
+    migration_id = new_migration_id(name or CAPTURED_NAME, moment, [m.id for m in migrations])
     draft = draft_between(workspace, history_url, database_url)
     migration = migration_from_draft(migration_id, draft, "Captured by `teamigrate dev --capture-drift`: changes made to the database outside migrations.")
     write_new_migration(config, migrations, migration, hazard_lines(draft.up))

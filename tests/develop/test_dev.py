@@ -87,8 +87,10 @@ def test_capture_drift_does_not_undo_it_when_the_schema_source_lacks_it(dev_proj
     dev_project.write("schema.sql", SCHEMA_V1)
     dev_project.ok("dev", "--name", "users")
     dev_project.sql("ALTER TABLE users ADD COLUMN nickname text; INSERT INTO users (email, nickname) VALUES ('a@example.com', 'ace')")
-    result = dev_project.ok("dev", "--capture-drift", "--name", "next")
+    result = dev_project.ok("dev", "--capture-drift", "--name", "add nickname")
     assert "does not hold the captured change" in result.stderr
+    # --name names the captured migration: dev writes no other one after a capture.
+    assert migration_folders(dev_project.root)[-1].endswith("_add_nickname")
     assert len(migration_folders(dev_project.root)) == 2
     assert dev_project.sql("SELECT nickname FROM users") == [("ace",)]
 
