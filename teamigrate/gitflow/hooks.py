@@ -80,6 +80,10 @@ def install_hooks(start: Path, force: bool = False) -> int:
         output.line(f"installed {target}")
     if config:
         output.line(f"the hooks run teamigrate with {config} (the project is in a subfolder)")
+    from teamigrate.daemon import daemon_status
+
+    if not daemon_status().running:
+        output.note("tip: `teamigrate daemon start` keeps teamigrate loaded, so that the pre-commit check starts at once")
     return 0
 
 

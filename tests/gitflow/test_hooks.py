@@ -71,6 +71,8 @@ def test_install_writes_three_executable_hooks_that_call_this_python(repo: Path)
         assert f"TEAMIGRATE_PYTHON={sys.executable}\n" in text
         assert text == render_hook(name, sys.executable)
         assert f"installed {hook}" in result.stdout
+    # No daemon runs in the test session's home: the hint names it.
+    assert "tip: `teamigrate daemon start`" in result.stderr
     # Installing again replaces teamigrate's own hooks and keeps no .legacy of them.
     assert run_cli(["hooks", "install"], repo).returncode == 0
     assert not list(hooks_dir(repo).glob("*.legacy"))
