@@ -35,6 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # A developer's own settings must not leak into tests.
     for name in ("DATABASE_URL", "SHADOW_DATABASE_URL", "TEAMIGRATE_CONFIG"):
         os.environ.pop(name, None)
+    # Commands run by themselves, never by a daemon that a guide (or a developer) started in the
+    # same teamigrate home; the daemon's own tests and the guides turn this off.
+    os.environ["TEAMIGRATE_DAEMON"] = "0"
     os.environ.setdefault("GIT_AUTHOR_NAME", "Test Developer")
     os.environ.setdefault("GIT_AUTHOR_EMAIL", "dev@example.com")
     os.environ.setdefault("GIT_COMMITTER_NAME", "Test Developer")

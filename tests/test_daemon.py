@@ -26,7 +26,7 @@ def daemon_home(shadow_server) -> Iterator[dict[str, str]]:  # type: ignore[no-u
     Projects point their shadow at the session's server, so no second PostgreSQL starts.
     """
     home = tempfile.mkdtemp(prefix="tmd-", dir="/tmp")
-    env = {"TEAMIGRATE_HOME": home}
+    env = {"TEAMIGRATE_HOME": home, "TEAMIGRATE_DAEMON": ""}  # the session turns the daemon off for other tests
     yield env
     run_cli(["daemon", "stop"], Path(home), env)
     shutil.rmtree(home, ignore_errors=True)

@@ -124,7 +124,7 @@ def _script(command: str, state: Path) -> str:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("DATABASE_URL", "SHADOW_DATABASE_URL", "TEAMIGRATE_CONFIG", "TEAMIGRATE_DEBUG"):
+    for name in ("DATABASE_URL", "SHADOW_DATABASE_URL", "TEAMIGRATE_CONFIG", "TEAMIGRATE_DEBUG", "TEAMIGRATE_DAEMON"):
         env.pop(name, None)
     # `teamigrate` from this venv first; PostgreSQL's client tools (createdb, psql) from the embedded wheel last.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", ""), str(embedded_bin_dir())])

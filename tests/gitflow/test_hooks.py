@@ -60,8 +60,9 @@ def test_pre_commit_framework_manifest_is_valid_and_offers_both_hooks() -> None:
     assert {hook["language"] for hook in hooks.values()} == {"python"}
 
 
-def test_install_writes_three_executable_hooks_that_call_this_python(repo: Path) -> None:
-    result = run_cli(["hooks", "install"], repo)
+def test_install_writes_three_executable_hooks_that_call_this_python(repo: Path, tmp_path: Path) -> None:
+    # A teamigrate home of its own, where no daemon can run (a guide may run one in the session's).
+    result = run_cli(["hooks", "install"], repo, {"TEAMIGRATE_HOME": str(tmp_path / "home")})
     assert result.returncode == 0, result.stderr
     for name in HOOK_NAMES:
         hook = hooks_dir(repo) / name
@@ -71,7 +72,7 @@ def test_install_writes_three_executable_hooks_that_call_this_python(repo: Path)
         assert f"TEAMIGRATE_PYTHON={sys.executable}\n" in text
         assert text == render_hook(name, sys.executable)
         assert f"installed {hook}" in result.stdout
-    # No daemon runs in the test session's home: the hint names it.
+    # No daemon runs there: the tip names it.
     assert "tip: `teamigrate daemon start`" in result.stderr
     # Installing again replaces teamigrate's own hooks and keeps no .legacy of them.
     assert run_cli(["hooks", "install"], repo).returncode == 0
