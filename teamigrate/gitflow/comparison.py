@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from teamigrate.schema.model import Schema
 from teamigrate.schema.sources import SchemaWorkspace
 
 
@@ -25,7 +26,11 @@ def schema_differences(workspace: SchemaWorkspace, a_url: str, b_url: str) -> tu
     diff_schemas = _diff_engine()
     if diff_schemas is None:
         return None
-    plan = diff_schemas(workspace.introspect(a_url), workspace.introspect(b_url))
-    if plan.is_empty:
-        return ()
-    return tuple(sorted({f"{change.kind} {change.name}" for change in plan.changes}))
+    return differing_objects(workspace.introspect(a_url), workspace.introspect(b_url))
+
+
+def differing_objects(a: Schema, b: Schema) -> tuple[str, ...]:
+    """`kind name` of each object that differs between the two schemas."""
+    from teamigrate.schema.diff import diff_schemas
+
+    return tuple(sorted({f"{change.kind} {change.name}" for change in diff_schemas(a, b).changes}))

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.comparison import schema_differences
+from teamigrate.gitflow.comparison import differing_objects, schema_differences
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.gitflow.planning import AppliedMigration, CheckedOutMigration, SyncPlan, plan_sync
 from teamigrate.history.apply import apply_migration, replay, rollback_migration
 from teamigrate.history.checkout import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, MODIFIED, MigrationState, blocking_problem, migration_states
+from teamigrate.schema.cached import SchemaReader
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer
 from teamigrate.shadow.cache import replayed_history
@@ -122,11 +124,13 @@ def _report(plan: SyncPlan) -> None:
 def _check_drift(config: Config, database_url: str, migrations: Sequence[Migration]) -> None:
     shadow = ShadowServer.for_config(config, user_database_url=database_url)
     workspace = SchemaWorkspace(config, shadow)
-    with replayed_history(shadow, migrations) as replayed_url:
-        differences = schema_differences(workspace, replayed_url, database_url)
-    if differences is None:
-        output.note("drift check skipped: the schema engine is not installed")
-    elif differences:
+    # The replayed history's schema from the schema store or the replay cache (no database made for it),
+    # read while the developer's database is.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        replayed = pool.submit(SchemaReader(shadow, workspace.exclude_tables).of_history, migrations)
+        actual = workspace.introspect(database_url)
+    differences = differing_objects(replayed.result(), actual)
+    if differences:
         raise TeamigrateError(
             "TM508",
             f"the database differs from the replayed history: {', '.join(differences)}",

@@ -122,3 +122,17 @@ def test_post_checkout_hook_reports_or_syncs(team: Team, fresh_replay) -> None: 
     (dev.root / "migrations" / B / "down.sql").write_text("-- edited\n")
     restore = subprocess.run(["git", "checkout", "--", f"migrations/{B}/down.sql"], cwd=dev.root, capture_output=True, text=True)
     assert restore.returncode == 0 and restore.stdout == restore.stderr == ""
+
+
+def test_sync_ends_with_a_drift_check_that_names_what_differs(team: Team) -> None:
+    dev = team.developer("dev")
+    dev.add_migration(INIT, "CREATE TABLE users (id bigint PRIMARY KEY);\n", "DROP TABLE users;\n")
+    assert "applied  " + INIT in dev.ok("sync").stdout
+    assert "in step" in dev.ok("sync").stdout
+    dev.sql("ALTER TABLE users ADD COLUMN nickname text; CREATE TABLE notes (id int)")
+    result = dev.run("sync")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error[TM508]: the database differs from the replayed history: ")
+    assert "table public.notes" in lines[-2] and "public.users" in lines[-2], lines
+    assert lines[-1].startswith("hint: someone changed it outside migrations")
