@@ -358,6 +358,16 @@ def server_start() -> None:
     output.line(f"embedded PostgreSQL {cluster.major_version} running at {cluster.socket_dir}")
 
 
+@server_app.command("clear")
+def server_clear() -> None:
+    """Drop the replay cache's template databases and empty the schema store (both are built again on use)."""
+    from teamigrate.schema.cached import clear_caches
+    from teamigrate.shadow import ShadowServer
+
+    templates, schemas = clear_caches(ShadowServer.for_config(config_or_default()))
+    output.line(f"dropped {output.count(templates, 'cached template')}, removed {output.count(schemas, 'stored schema')}")
+
+
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server (it starts again on next use)."""

@@ -86,6 +86,13 @@ class SchemaStore:
         except OSError:
             pass  # the store is an optimisation; a read-only home still works
 
+    def clear(self) -> int:
+        """Remove every stored schema; how many there were."""
+        entries = list(self.folder.glob("*.pickle"))
+        for path in entries:
+            path.unlink(missing_ok=True)
+        return len(entries)
+
     def _evict(self) -> None:
         entries = sorted(self.folder.glob("*.pickle"), key=_mtime)
         for path in entries[: max(0, len(entries) - self.limit)]:
@@ -188,3 +195,10 @@ class SchemaReader:
         # Something committed into the empty database after all: never use it again as it is.
         self.shadow.drop_database(EMPTY_DATABASE)
         return None
+
+
+def clear_caches(shadow: ShadowServer) -> tuple[int, int]:
+    """Drop the replay cache's templates and the empty database, and empty the schema store: (templates, schemas)."""
+    templates = ReplayCache(shadow).clear()
+    shadow.drop_database(EMPTY_DATABASE)
+    return templates, SchemaStore().clear()

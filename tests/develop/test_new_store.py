@@ -311,3 +311,24 @@ def test_prove_plan_in_place_runs_a_transactional_plan_on_the_database_and_rolls
         prove_plan(workspace, users_database, plan, before, in_place=True)  # reaches `target`, not `before`
     assert raised.value.code == "TM311"
     assert workspace.introspect(users_database) == before
+
+
+def test_server_clear_drops_the_caches_and_check_builds_them_again(store_project: Project, own_shadow: ShadowServer, own_home: Path) -> None:
+    store_project.write("schema.sql", SCHEMA_V1)
+    store_project.ok("new", "create users")
+    for path in (own_home / "schemas").glob("*.pickle"):
+        path.unlink()
+    store_project.ok("check", "--no-cache")  # with the store empty, it replays into the cache
+    templates = own_shadow.admin().execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (CACHE_PREFIX + "%",)).fetchone()[0]
+    schemas = len(_entries(own_home))
+    assert templates > 0 and schemas > 0
+
+    cleared = store_project.ok("server", "clear")
+
+    assert cleared.stdout == f"dropped {templates} cached template{'s' if templates != 1 else ''}, removed {schemas} stored schemas\n"
+    assert _entries(own_home) == set()
+    assert own_shadow.admin().execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (CACHE_PREFIX + "%",)).fetchone() == (0,)
+    assert not own_shadow.database_exists(EMPTY_DATABASE)
+    # Built again on use.
+    assert store_project.ok("check", "--no-cache").stdout == "check passed: 1 migration\n"
+    assert len(_entries(own_home)) > 0
