@@ -163,13 +163,11 @@ def serve(path: Path, idle_timeout: float) -> None:
                 if not _same_user(conn):
                     continue
                 conn.settimeout(5)
+                fds: list[int] = []
                 try:
                     request, fds = receive_message(conn, with_fds=3)
-                except (OSError, ValueError):
-                    continue
-                try:
-                    if request is None:
-                        continue
+                    if not isinstance(request, dict):
+                        continue  # closed before a whole message, or not one teamigrate sends
                     if request.get("control") == "status":
                         send_message(conn, {"pid": os.getpid(), "started": started, "served": served, "idle_timeout": idle_timeout})
                         continue
@@ -182,6 +180,8 @@ def serve(path: Path, idle_timeout: float) -> None:
                     last = time.monotonic()  # only commands keep it alive, not `daemon status`
                     if os.fork() == 0:
                         _run_child(listener, conn, request, fds)
+                except (OSError, ValueError):
+                    continue  # the client went away, or no process could be forked: the client runs the command itself
                 finally:
                     for fd in fds:
                         os.close(fd)

@@ -205,3 +205,18 @@ def test_ctrl_c_reaches_the_command(checked_project: Project) -> None:
         client.send_signal(signal.SIGINT)
         _, stderr = client.communicate(timeout=20)
     assert client.returncode == 130, stderr
+
+
+def test_a_client_that_sends_nonsense_or_goes_away_does_not_stop_it(checked_project: Project) -> None:
+    import socket
+    import struct
+
+    checked_project.ok("daemon", "start")
+    path = checked_project.ok("daemon", "status").stdout.splitlines()[1].removeprefix("socket: ")
+    for garbage in (struct.pack("!I", 5) + b"[1,2]", struct.pack("!I", 4) + b"{{{{", struct.pack("!I", 100) + b"{}", b"\x00"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(path)
+            sock.sendall(garbage)
+    assert served(checked_project) == 0
+    assert checked_project.run("check").returncode == 0
+    assert served(checked_project) == 1
