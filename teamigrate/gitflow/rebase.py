@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,15 +12,15 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.comparison import schema_differences
+from teamigrate.gitflow.comparison import differing_objects
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.gitflow.planning import RebasePlan, Rename, plan_rebase
 from teamigrate.history.checkout import migration_directory, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.sumfile import SumFile, has_conflict_markers
-from teamigrate.schema.sources import Source, SchemaWorkspace
+from teamigrate.schema.cached import SchemaReader
+from teamigrate.schema.sources import SchemaWorkspace, schema_files
 from teamigrate.shadow import ShadowServer, development_database_name, development_database_url
-from teamigrate.shadow.cache import replayed_history
 
 
 @dataclass(frozen=True)
@@ -109,23 +110,24 @@ def _renamed(migrations: Sequence[Migration], plan: RebasePlan) -> list[Migratio
 
 def _check_in_shadow(config: Config, migrations: Sequence[Migration]) -> None:
     shadow = ShadowServer.for_config(config)
-    with replayed_history(shadow, migrations) as replayed_url:
-        if config.schema is None:
-            output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database")
-            return
-        workspace = SchemaWorkspace(config, shadow)
-        with workspace.database(Source("schema", "schema", path=config.schema)) as schema_url:
-            differences = schema_differences(workspace, replayed_url, schema_url)
-    if differences is None:
-        output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database (not compared with the schema source: the schema engine is not installed)")
-    elif differences:
+    workspace = SchemaWorkspace(config, shadow)
+    # Through the schema store and the replay cache: the history up to main's newest migration is usually cached.
+    reader = SchemaReader(shadow, workspace.exclude_tables)
+    if config.schema is None:
+        reader.of_history(migrations)
+        output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database")
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        replayed = pool.submit(reader.of_history, migrations)
+        wanted = reader.of_files(schema_files(config.schema))
+    differences = differing_objects(replayed.result(), wanted)
+    if differences:
         raise TeamigrateError(
             "TM506",
             f"the rebased history replays, but differs from {config.schema.name}: {', '.join(differences)}",
             "both branches changed the schema: add a migration that reconciles them (`teamigrate new`), or fix schema.sql; nothing was renamed",
         )
-    else:
-        output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database: the result matches {config.schema.name}")
+    output.note(f"replayed {output.count(len(migrations), 'migration')} in the shadow database: the result matches {config.schema.name}")
 
 
 def _move_all(repository: GitRepository, folder: str, renames: Sequence[Rename]) -> None:

@@ -8,17 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.comparison import differing_objects, schema_differences
+from teamigrate.gitflow.comparison import differing_objects
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.gitflow.planning import AppliedMigration, CheckedOutMigration, SyncPlan, plan_sync
-from teamigrate.history.apply import apply_migration, replay, rollback_migration
+from teamigrate.history.apply import apply_migration, rollback_migration
 from teamigrate.history.checkout import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, MODIFIED, MigrationState, blocking_problem, migration_states
 from teamigrate.schema.cached import SchemaReader
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cache import replayed_history
 
 
 def sync_database(config: Config, auto: bool = False) -> int:
@@ -65,13 +64,12 @@ def _in_order_anyway(config: Config, migrations: Sequence[Migration], plan: Sync
     """Whether applying the out-of-order migrations now gives the schema that the history replayed in order gives."""
     by_id = {m.id: m for m in migrations}
     shadow = ShadowServer.for_config(config)
-    workspace = SchemaWorkspace(config, shadow)
-    with replayed_history(shadow, migrations) as in_order, replayed_history(shadow, [by_id[i] for i in plan.kept]) as as_applied:
-        replay(as_applied, [by_id[i] for i in plan.applies])
-        differences = schema_differences(workspace, in_order, as_applied)
-    if differences is None:
-        output.note("cannot compare schemas (the schema engine is not installed): re-applying in order to be safe")
-        return False
+    reader = SchemaReader(shadow, SchemaWorkspace(config, shadow).exclude_tables)
+    # Both through the replay cache: they share every cached prefix up to the first migration applied out of order.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_order = pool.submit(reader.of_history, migrations)
+        as_applied = reader.of_history([*(by_id[i] for i in plan.kept), *(by_id[i] for i in plan.applies)])
+    differences = differing_objects(in_order.result(), as_applied)
     if differences:
         output.note(f"{', '.join(plan.out_of_order)} sort before applied migrations and give another schema applied now ({', '.join(differences)}): re-applying in order")
         return False

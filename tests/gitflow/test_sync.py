@@ -136,3 +136,36 @@ def test_sync_ends_with_a_drift_check_that_names_what_differs(team: Team) -> Non
     assert lines[-2].startswith("error[TM508]: the database differs from the replayed history: ")
     assert "table public.notes" in lines[-2] and "public.users" in lines[-2], lines
     assert lines[-1].startswith("hint: someone changed it outside migrations")
+
+
+BETWEEN = "20261101120000_between"
+
+
+def test_an_out_of_order_migration_that_commutes_is_applied_alone(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    dev = team.developer("dev")
+    dev.add_migration(INIT, "CREATE TABLE users (id bigint PRIMARY KEY);\n", "DROP TABLE users;\n")
+    dev.add_migration(A, "CREATE TABLE things (id int);\n", "DROP TABLE things;\n")
+    dev.ok("sync")
+    applied_a = dev.history()[A]
+    # Merged in from another branch: it sorts before A, which this database has applied.
+    dev.add_migration(BETWEEN, "CREATE TABLE tags (name text);\n", "DROP TABLE tags;\n")
+    result = dev.ok("sync")
+    assert f"applied  {BETWEEN}" in result.stdout
+    assert "rolled back" not in result.stdout
+    assert dev.history()[A] == applied_a  # not run again
+    assert dev.schema_dump() == fresh_replay(dev)
+
+
+def test_an_out_of_order_migration_that_gives_another_schema_is_applied_in_order(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    dev = team.developer("dev")
+    dev.add_migration(INIT, "CREATE TABLE users (id bigint PRIMARY KEY);\n", "DROP TABLE users;\n")
+    dev.add_migration(A, "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 2';\n", "DROP FUNCTION answer();\n")
+    dev.ok("sync")
+    # Applied after A, it would leave answer() returning 1; the history in order returns 2.
+    dev.add_migration(BETWEEN, "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 1';\n", "DROP FUNCTION answer();\n")
+    result = dev.ok("sync")
+    assert "give another schema applied now (function public.answer()" in result.stderr, result.stderr
+    assert f"rolled back  {A}" in result.stdout
+    assert result.stdout.index(f"applied  {BETWEEN}") < result.stdout.index(f"applied  {A}")
+    assert dev.sql("SELECT answer()") == [(2,)]
+    assert dev.schema_dump() == fresh_replay(dev)
