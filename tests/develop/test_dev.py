@@ -88,11 +88,28 @@ def test_capture_drift_does_not_undo_it_when_the_schema_source_lacks_it(dev_proj
     dev_project.ok("dev", "--name", "users")
     dev_project.sql("ALTER TABLE users ADD COLUMN nickname text; INSERT INTO users (email, nickname) VALUES ('a@example.com', 'ace')")
     result = dev_project.ok("dev", "--capture-drift", "--name", "add nickname")
-    assert "does not hold the captured change" in result.stderr
+    assert "schema.sql does not hold the captured change yet (column public.users.nickname)" in result.stderr, result.stderr
     # --name names the captured migration: dev writes no other one after a capture.
     assert migration_folders(dev_project.root)[-1].endswith("_add_nickname")
     assert len(migration_folders(dev_project.root)) == 2
     assert dev_project.sql("SELECT nickname FROM users") == [("ace",)]
+
+
+def test_capture_drift_then_the_rest_of_the_schema_source_in_the_next_dev(dev_project: Project) -> None:
+    dev_project.write("schema.sql", SCHEMA_V1)
+    dev_project.ok("dev", "--name", "users")
+    dev_project.sql("ALTER TABLE users ADD COLUMN nickname text")
+    # The schema source holds the captured column, and a table besides.
+    dev_project.write("schema.sql", SCHEMA_V1.replace("UNIQUE\n", "UNIQUE,\n    nickname text\n") + "CREATE TABLE notes (id bigint PRIMARY KEY);\n")
+    result = dev_project.ok("dev", "--capture-drift")
+    assert "schema.sql holds the captured change and more: run `teamigrate dev` again" in result.stderr, result.stderr
+    assert "does not hold" not in result.stderr
+    assert len(migration_folders(dev_project.root)) == 2
+    again = dev_project.ok("dev", "--name", "notes")
+    assert migration_folders(dev_project.root)[-1].endswith("_notes")
+    assert "CREATE TABLE public.notes" in (dev_project.root / "migrations" / migration_folders(dev_project.root)[-1] / "migration.sql").read_text()
+    assert "nickname" not in (dev_project.root / "migrations" / migration_folders(dev_project.root)[-1] / "migration.sql").read_text()
+    assert "up to date" in again.stdout
 
 
 def test_missing_migration_points_at_sync(dev_project: Project) -> None:
