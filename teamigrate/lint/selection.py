@@ -38,12 +38,14 @@ def branch_targets(config: Config) -> Selection | None:
     from teamigrate.gitflow.git import GitRepository
 
     repository = GitRepository.find(config.root)
-    if repository is None or repository.head_commit() is None:
+    if repository is None:
         return None
-    main = repository.resolve(config.main_branch) or repository.resolve(f"origin/{config.main_branch}")
-    if main is None:
+    # One git process for the three: main_branch, or its remote-tracking branch in a checkout that has only that.
+    local, remote, head = repository.resolve_all(config.main_branch, f"origin/{config.main_branch}", "HEAD")
+    main = local or remote
+    if head is None or main is None:
         return None
-    base = repository.merge_base("HEAD", main)
+    base = repository.merge_base(head, main)
     if base is None:
         return None
     folder = repository.relative(config.migrations)

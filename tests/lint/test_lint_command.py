@@ -137,6 +137,11 @@ def test_default_is_the_migrations_new_on_this_branch(lint_project: Project) -> 
     assert {f["path"] for f in json.loads(result.stdout)} == {committed, untracked}
     everything = lint_project.run("lint", "--all", "--json")
     assert {f["path"] for f in json.loads(everything.stdout)} == {committed, untracked, "migrations/20261126093100_merged/migration.sql"}
+    # A CI checkout of a pull request has only origin/main: the same selection.
+    lint_project.git("update-ref", "refs/remotes/origin/main", "main")
+    lint_project.git("branch", "-q", "-D", "main")
+    selected = select_targets(config)
+    assert sorted(t.path.relative_to(lint_project.root).as_posix() for t in selected.targets) == sorted([committed, untracked])
 
 
 def test_on_main_with_nothing_new_lints_nothing_and_says_so(lint_project: Project) -> None:
