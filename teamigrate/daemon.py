@@ -93,7 +93,7 @@ def start_daemon(idle_timeout: float = IDLE_TIMEOUT) -> tuple[DaemonStatus, bool
         return running, False
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)  # only this user may hand the daemon a command
-    log = path.with_suffix(".log")
+    log = DaemonStatus(path).log
     with log.open("ab") as log_file:
         process = subprocess.Popen([sys.executable, "-m", "teamigrate.daemon", str(path), str(idle_timeout)],
                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd="/", start_new_session=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
-from teamigrate.develop.drift import applied_history, capture_drift, changed_objects, drift_error, explain_drift, find_drift
+from teamigrate.develop.drift import applied_history, capture_drift, drift_error, explain_drift, find_drift
 from teamigrate.develop.interaction import ask_text, can_ask
 from teamigrate.develop.new import drafted_schema_change, migration_from_draft, schema_source
 from teamigrate.develop.replay import replayed
@@ -90,7 +90,7 @@ def _write_schema_change(
             return None
         if captured is not None:
             # --name named the captured migration; and a migration now could undo what was just captured, data and all.
-            touched = sorted(changed_objects(change.draft.up) & changed_objects(captured))
+            touched = sorted(set(change.draft.up.changed_objects) & set(captured.changed_objects))
             if touched:
                 output.warn(f"{source.text} does not hold the captured change yet ({', '.join(touched)}): add it there, then run `teamigrate dev` (until then dev would write a migration that undoes it)")
             else:

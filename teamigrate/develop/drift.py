@@ -64,11 +64,6 @@ def drift_summary(plan: Plan) -> list[str]:
     return [f"{owner}: {', '.join(words)}" for owner, words in sorted(grouped.items())]
 
 
-def changed_objects(plan: Plan) -> frozenset[str]:
-    """`kind name` of every object (a column, an index, a table…) the plan adds, drops or alters."""
-    return frozenset(f"{change.kind} {change.name}" for change in plan.changes)
-
-
 def drift_error(plan: Plan, database_url: str) -> TeamigrateError:
     tables = sorted({change.table or change.name for change in plan.changes})
     shown = ", ".join(tables[:6]) + (f" and {len(tables) - 6} more" if len(tables) > 6 else "")

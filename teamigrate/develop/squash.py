@@ -87,7 +87,7 @@ def _verify_same_schema(workspace: SchemaWorkspace, old: Sequence[Migration], ne
     with replayed(workspace.shadow, old) as old_url, replayed(workspace.shadow, new) as new_url:
         residual = diff_schemas(workspace.introspect(old_url), workspace.introspect(new_url))
     if not residual.is_empty:
-        names = ", ".join(sorted({f"{change.kind} {change.name}" for change in residual.changes})[:8])
+        names = ", ".join(residual.changed_objects[:8])
         raise TeamigrateError(
             "TM416",
             f"the squashed history builds another schema than the old one ({names}); nothing was written",

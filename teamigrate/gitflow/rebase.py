@@ -12,13 +12,13 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.comparison import differing_objects
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.gitflow.planning import RebasePlan, Rename, plan_rebase
 from teamigrate.history.checkout import migration_directory, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.sumfile import SumFile, has_conflict_markers
 from teamigrate.schema.cached import SchemaReader
+from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.sources import SchemaWorkspace, schema_files
 from teamigrate.shadow import ShadowServer, development_database_name, development_database_url
 
@@ -120,7 +120,7 @@ def _check_in_shadow(config: Config, migrations: Sequence[Migration]) -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         replayed = pool.submit(reader.of_history, migrations)
         wanted = reader.of_files(schema_files(config.schema))
-    differences = differing_objects(replayed.result(), wanted)
+    differences = diff_schemas(replayed.result(), wanted).changed_objects
     if differences:
         raise TeamigrateError(
             "TM506",

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
-from teamigrate.gitflow.comparison import differing_objects
 from teamigrate.gitflow.git import GitRepository
 from teamigrate.gitflow.planning import AppliedMigration, CheckedOutMigration, SyncPlan, plan_sync
 from teamigrate.history.apply import apply_migration, rollback_migration
@@ -16,6 +15,7 @@ from teamigrate.history.checkout import Target, checked_out_migrations, open_tar
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, MODIFIED, MigrationState, blocking_problem, migration_states
 from teamigrate.schema.cached import SchemaReader
+from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.sources import SchemaWorkspace
 from teamigrate.shadow import ShadowServer
 
@@ -69,7 +69,7 @@ def _in_order_anyway(config: Config, migrations: Sequence[Migration], plan: Sync
     with ThreadPoolExecutor(max_workers=1) as pool:
         in_order = pool.submit(reader.of_history, migrations)
         as_applied = reader.of_history([*(by_id[i] for i in plan.kept), *(by_id[i] for i in plan.applies)])
-    differences = differing_objects(in_order.result(), as_applied)
+    differences = diff_schemas(in_order.result(), as_applied).changed_objects
     if differences:
         output.note(f"{', '.join(plan.out_of_order)} sort before applied migrations and give another schema applied now ({', '.join(differences)}): re-applying in order")
         return False
@@ -127,7 +127,7 @@ def _check_drift(config: Config, database_url: str, migrations: Sequence[Migrati
     with ThreadPoolExecutor(max_workers=1) as pool:
         replayed = pool.submit(SchemaReader(shadow, workspace.exclude_tables).of_history, migrations)
         actual = workspace.introspect(database_url)
-    differences = differing_objects(replayed.result(), actual)
+    differences = diff_schemas(replayed.result(), actual).changed_objects
     if differences:
         raise TeamigrateError(
             "TM508",

@@ -72,6 +72,11 @@ class Plan:
         return [s for s in self.statements if Hazard.DROPS_DATA in s.hazards]
 
     @property
+    def changed_objects(self) -> tuple[str, ...]:
+        """`kind name` of each object (a table, a column, an index…) the plan adds, drops or alters, sorted."""
+        return tuple(sorted({f"{change.kind} {change.name}" for change in self.changes}))
+
+    @property
     def transactional(self) -> bool:
         return all(s.transactional for s in self.statements)
 

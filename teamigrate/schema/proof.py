@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 
 from teamigrate.database import TransactionEnded, connect, rolled_back
@@ -25,17 +27,20 @@ def prove_plan(workspace: SchemaWorkspace, source_url: str, plan: Plan, target: 
     """
     if plan.is_empty:
         return
-    if in_place and plan.transactional:
-        with connect(source_url) as conn:
-            with rolled_back(conn):
-                _run_plan(conn, plan)
-                reached = introspect(conn, exclude_tables=workspace.exclude_tables)
-    else:
-        with workspace.copy_of(source_url) as copy:
-            with connect(copy) as conn:
-                _run_plan(conn, plan)
-            reached = workspace.introspect(copy)
+    reached = _schema_after(workspace, source_url, lambda conn: _run_plan(conn, plan), in_place=in_place and plan.transactional)
     _require_empty(diff_schemas(reached, target, include_grants=include_grants))
+
+
+def _schema_after(workspace: SchemaWorkspace, url: str, run: Callable[[psycopg.Connection], None], *, in_place: bool) -> Schema:
+    """The schema `run` leaves: on `url`'s own database in a transaction rolled back after (`in_place`), else on a copy."""
+    if in_place:
+        with connect(url) as conn, rolled_back(conn):
+            run(conn)
+            return introspect(conn, exclude_tables=workspace.exclude_tables)
+    with workspace.copy_of(url) as copy:
+        with connect(copy) as conn:
+            run(conn)
+        return workspace.introspect(copy)
 
 
 def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
@@ -56,17 +61,8 @@ def prove_migration(workspace: SchemaWorkspace, history_url: str, migration: Mig
     that is rolled back (as of_history runs it on a cached template); a no-transaction migration runs on a copy.
     """
     try:
-        if migration.transactional:
-            with connect(history_url) as conn:
-                with rolled_back(conn):
-                    # Statement by statement, as of_history runs a new migration.
-                    replay_into(conn, [migration], whole_files=False)
-                    reached = introspect(conn, exclude_tables=workspace.exclude_tables)
-        else:
-            with workspace.copy_of(history_url) as copy:
-                with connect(copy) as conn:
-                    replay_into(conn, [migration], whole_files=False)
-                reached = workspace.introspect(copy)
+        # Statement by statement, as of_history runs a new migration.
+        reached = _schema_after(workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), in_place=migration.transactional)
     except MigrationFailed as failure:
         number, text = _statement_at(migration.sql, failure.line)
         raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(text)}): {failure.pg_message}", FAILS_HINT) from None
@@ -80,7 +76,7 @@ def prove_migration(workspace: SchemaWorkspace, history_url: str, migration: Mig
 
 def _require_empty(residual: Plan) -> None:
     if not residual.is_empty:
-        names = ", ".join(sorted({f"{change.kind} {change.name}" for change in residual.changes}))
+        names = ", ".join(residual.changed_objects)
         raise TeamigrateError("TM311", f"the generated SQL does not reach the target schema; still different: {names}", MISSES_HINT)
 
 
