@@ -36,6 +36,7 @@ LINT_KEYS = ("disable", "levels")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
 _HISTORY_TABLE = re.compile(rf"^(?:({_IDENT})\.)?({_IDENT})$")
+_MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,7 @@ def parse_config(text: str, path: Path) -> Config:
         value = text_value(key)
         return (root / value) if value else None
 
-    history_table = text_value("history_table") or DEFAULTS["history_table"]
-    if not _HISTORY_TABLE.match(history_table):
-        raise ConfigError("TM105", f"history_table `{history_table}` is not schema.table", "e.g. history_table: public.teamigrate_history")
+    history_table = _history_table(text_value("history_table") or DEFAULTS["history_table"])
     auto_sync = values["auto_sync"]
     if isinstance(auto_sync, str) and auto_sync.lower() in ("true", "false", ""):
         auto_sync = auto_sync.lower() == "true"
@@ -172,6 +171,32 @@ def parse_config(text: str, path: Path) -> Config:
         auto_sync=auto_sync,
         lint=LintConfig(disable=tuple(disable), levels=dict(levels)),
     )
+
+
+def _history_table(name: str) -> str:
+    match = _HISTORY_TABLE.match(name)
+    if not match:
+        raise ConfigError("TM105", f"history_table `{name}` is not schema.table", "e.g. history_table: public.teamigrate_history")
+    schema = match.group(1) or "public"
+    if _is_system_schema(schema):
+        # PostgreSQL's own tables: status would read a catalog as history, deploy would try to write one.
+        raise ConfigError(
+            "TM105",
+            f"history_table `{name}` is in `{schema}`, a PostgreSQL system schema",
+            "name a table in one of your own schemas, e.g. history_table: public.teamigrate_history",
+        )
+    for part in (schema, match.group(2)):
+        if len(part.encode("utf-8")) > _MAX_IDENTIFIER:
+            # PostgreSQL would cut it to 63 bytes on CREATE, and the history would then never be found by its name.
+            raise ConfigError("TM105", f"history_table `{name}`: `{part}` is longer than PostgreSQL's {_MAX_IDENTIFIER} bytes", "use a shorter name")
+    return name
+
+
+def _is_system_schema(schema: str) -> bool:
+    # pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N and every other `pg_` name are PostgreSQL's
+    # (it refuses CREATE SCHEMA pg_…); compared case-insensitively, as nobody means "PG_x" to differ.
+    lowered = schema.lower()
+    return lowered.startswith("pg_") or lowered == "information_schema"
 
 
 def _reject_unknown(data: dict[Any, Any], known: dict[str, Any], where: str) -> None:

@@ -15,7 +15,7 @@ from teamigrate import __version__, output
 from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.gitflow.git import GitRepository, blob_id
-from teamigrate.history.migrations import Migration, migrations_from_files
+from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, SUM_FILE, Migration, inside_project, migrations_from_files
 from teamigrate.history.sumfile import verify
 
 if TYPE_CHECKING:
@@ -79,7 +79,10 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     with ThreadPoolExecutor(max_workers=3) as background:
         # git names main_branch's and HEAD's commits while the files are read.
         refs = background.submit(_main_and_head, repository, config.main_branch) if repository is not None else None
-        inputs = _read_inputs(config, repository, staged)
+        try:
+            inputs = _read_inputs(config, repository, staged)
+        except MigrationError as err:  # a symlink out of the project (TM223): reported like any finding, nothing read
+            return CheckReport((Finding.from_error(err),), 0, cached=False)
         main_ref, main_commit, head = refs.result() if refs is not None else (None, None, None)
         fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
         stamp = config.root / STATE_FOLDER / STAMP_FILE
@@ -199,7 +202,7 @@ def _read_inputs(config: Config, repository: GitRepository | None, staged: bool)
                 folder = Path(relative).name
                 schema_files = {f"{folder}/{path}": data for path, data in repository.read_folder("", relative).items() if path.endswith(".sql")}
         return Inputs(migrations_files, schema_files, config_text)
-    migrations_files = _files_below(config.migrations)
+    migrations_files = _files_below(config.migrations, config.root, _label(config.migrations, config))
     schema_files = {}
     if config.schema is not None:
         if config.schema.is_file():
@@ -209,15 +212,22 @@ def _read_inputs(config: Config, repository: GitRepository | None, staged: bool)
     return Inputs(migrations_files, schema_files, config_text)
 
 
-def _files_below(folder: Path) -> dict[str, bytes]:
-    """Every file below `folder` by its `/`-separated relative path, as `rglob` finds them (symlinked folders not entered)."""
+def _files_below(folder: Path, root: Path | None = None, label: str = "migrations") -> dict[str, bytes]:
+    """Every file below `folder` by its `/`-separated relative path, as `rglob` finds them (symlinked folders not entered).
+
+    With `root` (the project), what `deploy` would read (the folder itself, a migration
+    folder, its migration.sql or down.sql, teamigrate.sum) must not be a symlink that
+    leads out of it (TM223, as MigrationDirectory refuses); other symlinks that do are skipped.
+    """
     files: dict[str, bytes] = {}
     if folder.is_dir():
-        _read_tree(str(folder), "", files)
+        if root is not None:
+            inside_project(folder, root, label)
+        _read_tree(str(folder), "", files, root, label)
     return files
 
 
-def _read_tree(directory: str, prefix: str, files: dict[str, bytes]) -> None:
+def _read_tree(directory: str, prefix: str, files: dict[str, bytes], root: Path | None = None, label: str = "") -> None:
     # os.scandir, not Path.rglob: a history of hundreds of folders is read several times faster.
     try:
         with os.scandir(directory) as scan:
@@ -225,11 +235,29 @@ def _read_tree(directory: str, prefix: str, files: dict[str, bytes]) -> None:
     except PermissionError:
         return  # skipped, as rglob skips it
     for entry in entries:
+        if root is not None and entry.is_symlink() and not _leads_inside(entry, prefix, root, label):
+            continue
         if entry.is_dir(follow_symlinks=False):
-            _read_tree(entry.path, prefix + entry.name + "/", files)
+            _read_tree(entry.path, prefix + entry.name + "/", files, root, label)
         elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and Path(entry.path).is_file()):
             with open(entry.path, "rb") as file:
                 files[prefix + entry.name] = file.read()
+
+
+def _leads_inside(entry: os.DirEntry[str], prefix: str, root: Path, label: str) -> bool:
+    """Whether a symlink stays in the project; raises TM223 for one that leaves it and `deploy` would read."""
+    real = Path(os.path.realpath(entry.path))
+    if real.is_relative_to(Path(os.path.realpath(root))):
+        return True
+    relative = prefix + entry.name
+    depth = relative.count("/")
+    read_by_deploy = (
+        (depth == 0 and (entry.name == SUM_FILE or (not entry.name.startswith(".") and real.is_dir())))
+        or (depth == 1 and not prefix.startswith(".") and entry.name in (MIGRATION_FILE, DOWN_FILE))
+    )
+    if read_by_deploy:
+        inside_project(Path(entry.path), root, f"{label}/{relative}")  # raises
+    return False
 
 
 def _folders(files: Mapping[str, object]) -> set[str]:

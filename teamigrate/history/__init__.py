@@ -2,7 +2,7 @@
 
 Modules (each documents its public API):
 
-- `migrations`: `Migration`, `MigrationDirectory`, `migrations_from_files`, `new_migration_id`.
+- `migrations`: `Migration`, `MigrationDirectory`, `migrations_from_files`, `new_migration_id`, `inside_project`.
 - `sumfile`: `SumFile`, `verify`, `parse_conflicted`, `write_sum_file`, `write_atomically`.
 - `table`: `HistoryTable`, `HistoryRow` (with `locked()`, the lock every history writer holds).
 - `apply`: `execute_migration_sql`, `apply_migration`, `rollback_migration`, `replay`, `MigrationFailed`.

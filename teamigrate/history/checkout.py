@@ -27,7 +27,7 @@ def migration_directory(config: Config) -> MigrationDirectory:
         label = str(config.migrations.relative_to(config.root))
     except ValueError:
         label = str(config.migrations)
-    return MigrationDirectory(config.migrations, label)
+    return MigrationDirectory(config.migrations, label, root=config.root)
 
 
 def rewrite_sum(config: Config) -> int:

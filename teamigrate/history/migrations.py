@@ -4,8 +4,11 @@ Public API (others build on it; keep it stable):
 
 - `Migration`: one migration (id, sql, down_sql; derived name, checksum,
   transactional, replaces).
-- `MigrationDirectory(path)`: `.migrations()` reads and validates the folder;
-  `.sum_path`, `.read_sum_text()`, `.folder(id)`.
+- `MigrationDirectory(path, label, root)`: `.migrations()` reads and validates the folder;
+  `.sum_path`, `.resolved_sum_path()`, `.read_sum_text()`, `.folder(id)`. Nothing it reads may be a
+  symlink that leads outside `root` (the project: the folder of teamigrate.yaml).
+- `inside_project(path, root, what)`: the symlink check every reader of the
+  migrations folder uses (TM223).
 - `migrations_from_files(files, where)`: the same model from a mapping of
   relative path -> bytes (e.g. the blobs of a git tree).
 - `new_migration_id(name, now, existing)`: a valid id after every existing one.
@@ -15,6 +18,7 @@ Public API (others build on it; keep it stable):
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -106,10 +110,20 @@ def _check_directives(migration: Migration, where: str) -> None:
 
 def _decode(data: bytes, where: str, migration_id: str) -> str:
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise MigrationError("TM204", f"{where} is not UTF-8 text (byte {exc.start + 1}, line {line})", "re-save the file as UTF-8", migration_id=migration_id) from None
+    # PostgreSQL reads a leading byte-order mark as part of the first word (a syntax
+    # error in deploy, after `hash` and `check` passed) and refuses NUL in query text;
+    # both are refused here, where every reader of migration files passes.
+    if text.startswith("\ufeff"):
+        raise MigrationError("TM204", f"{where} starts with a UTF-8 byte-order mark (BOM)", "remove the BOM: re-save the file as UTF-8 without BOM", migration_id=migration_id)
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise MigrationError("TM204", f"{where} holds a NUL byte (byte {len(text[:nul].encode()) + 1}, line {line})", "remove the NUL bytes: save the file as plain UTF-8 text", migration_id=migration_id)
+    return text
 
 
 def build_migration(folder: str, sql: bytes | None, down: bytes | None, where: str) -> Migration:
@@ -151,12 +165,36 @@ def migrations_from_files(files: Mapping[str, bytes], where: str = "migrations")
     )
 
 
-class MigrationDirectory:
-    """The migrations folder on disk."""
+def inside_project(path: Path, root: Path, what: str) -> Path:
+    """`path` with every symlink resolved; a MigrationError (TM223) when that leaves `root`.
 
-    def __init__(self, path: Path, label: str | None = None) -> None:
+    A symlinked migration.sql (to /etc/shadow, say) would otherwise be hashed,
+    linted and printed in errors, and a symlinked migrations folder would make
+    `hash` write teamigrate.sum outside the repository. Symlinks that stay in the
+    project are followed as usual.
+    """
+    real = Path(os.path.realpath(path))
+    boundary = Path(os.path.realpath(root))
+    if real.is_relative_to(boundary):
+        return real
+    if not Path(os.path.normpath(os.path.abspath(path))).is_relative_to(boundary):
+        # Not a symlink's doing: teamigrate.yaml points outside the project itself.
+        raise MigrationError("TM223", f"{what} is outside the project ({real} is not in {boundary})",
+                             "keep the migrations folder inside the project: set `migrations:` in teamigrate.yaml to a folder below it")
+    raise MigrationError(
+        "TM223",
+        f"{what} is a symlink that leads outside the project (to {real})",
+        f"replace the symlink with the file or folder itself, inside {boundary}",
+    )
+
+
+class MigrationDirectory:
+    """The migrations folder on disk; `root` is the project it belongs to (by default the folder that holds it)."""
+
+    def __init__(self, path: Path, label: str | None = None, root: Path | None = None) -> None:
         self.path = path
         self.label = label or path.name
+        self.root = root if root is not None else path.parent
 
     @property
     def sum_path(self) -> Path:
@@ -175,18 +213,33 @@ class MigrationDirectory:
                 f"the migrations folder {self.path} does not exist",
                 "run `teamigrate init`, or set `migrations:` in teamigrate.yaml to your migrations folder",
             )
+        # teamigrate.sum is checked here too, though only read and written elsewhere:
+        # every writer of it reads the migrations first, so none writes through such a link.
+        self.resolved_sum_path()
         result = []
         for entry in sorted(self.path.iterdir(), key=lambda p: p.name):
             if not entry.is_dir() or entry.name.startswith("."):
                 continue
-            result.append(
-                build_migration(entry.name, _read(entry / MIGRATION_FILE), _read(entry / DOWN_FILE), f"{self.label}/{entry.name}")
-            )
+            where = f"{self.label}/{entry.name}"
+            self._followed(entry, where)
+            sql = _read(self._followed(entry / MIGRATION_FILE, f"{where}/{MIGRATION_FILE}"))
+            down = _read(self._followed(entry / DOWN_FILE, f"{where}/{DOWN_FILE}"))
+            result.append(build_migration(entry.name, sql, down, where))
         return tuple(result)
+
+    def _followed(self, path: Path, where: str) -> Path:
+        # The folder holding `path` is known to be inside the project, so only a symlink
+        # can lead out; an lstat per file instead of a realpath keeps big histories fast.
+        return inside_project(path, self.root, where) if path.is_symlink() else path
+
+    def resolved_sum_path(self) -> Path:
+        """teamigrate.sum with a symlink inside the project followed (so writing keeps the link); TM223 when it leads out."""
+        inside_project(self.path, self.root, self.label)
+        return self._followed(self.sum_path, f"{self.label}/{SUM_FILE}")
 
     def read_sum_text(self) -> str | None:
         try:
-            return self.sum_path.read_bytes().decode("utf-8", errors="replace")
+            return self.resolved_sum_path().read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return None
 

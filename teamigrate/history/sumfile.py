@@ -251,5 +251,5 @@ def verify(migrations: Sequence[Migration], text: str | None, where: str = "migr
 def write_sum_file(directory: MigrationDirectory) -> SumFile:
     """`teamigrate hash`: rewrite teamigrate.sum from the migrations as they are on disk."""
     computed = SumFile.compute(directory.migrations())
-    computed.write(directory.sum_path)
+    computed.write(directory.resolved_sum_path())
     return computed

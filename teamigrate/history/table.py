@@ -5,6 +5,10 @@ Public API: `HistoryTable(conn, qualified_name)` with `exists()`, `ensure()`,
 holds), `record_started`, `record_applied`, `record_failed`, `mark_rolled_back`,
 `rename`, `delete`; `HistoryRow` (one row, frozen).
 
+Every method raises a DatabaseError with its own code, never a bare psycopg
+error, when the name is taken by something that is not teamigrate's history
+(TM221) or the role may not read or write it (TM224).
+
 There is one row per migration id; a retry (after `resolve --rolled-back` or a
 rollback) updates it. States: 'applied', 'failed', 'rolled_back', and 'started'
 (a no-transaction migration that has begun and not finished: a crash leaves it).
@@ -30,6 +34,12 @@ from teamigrate.errors import DatabaseError
 from teamigrate.history.migrations import Migration
 
 STATES = ("applied", "failed", "rolled_back", "started")
+_TABLE_KINDS = frozenset("rp")  # ordinary and partitioned tables
+_OTHER_KINDS = {"v": "view", "m": "materialized view", "i": "index", "I": "index", "S": "sequence", "f": "foreign table", "c": "composite type", "t": "TOAST table"}
+_PRIVILEGE_HINT = (
+    "grant the role SELECT, INSERT, UPDATE and DELETE on {table} (and CREATE on schema {schema} for its first use), "
+    "or set history_table in teamigrate.yaml to a table it may use"
+)
 _COLUMNS = (
     "id", "checksum", "state", "started_at", "finished_at", "duration_ms", "applied_by",
     "os_user", "git_commit", "error", "error_line", "down_sql", "replaces",
@@ -76,25 +86,60 @@ class HistoryTable:
         self._ident = sql.Identifier(self.schema, self.table)
         self._ensured = False
 
-    def exists(self) -> bool:
+    def _relkind(self) -> str | None:
         found = self.conn.execute(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
             (self.schema, self.table),
         ).fetchone()
-        return found is not None
+        return str(found[0]) if found is not None else None
+
+    def exists(self) -> bool:
+        return self._relkind() is not None
+
+    @contextmanager
+    def _permitted(self, action: str) -> Iterator[None]:
+        """Turn PostgreSQL's "permission denied" on this table or its schema into TM224."""
+        try:
+            yield
+        except psycopg.errors.InsufficientPrivilege as exc:
+            primary = exc.diag.message_primary or str(exc).strip()
+            raise DatabaseError(
+                "TM224",
+                f"the database role may not {action} the history table {self.qualified_name}: {primary}",
+                _PRIVILEGE_HINT.format(table=self.qualified_name, schema=self.schema),
+            ) from None
 
     def ensure(self) -> None:
         """Create the table on first use; concurrent first uses wait for each other instead of colliding."""
         if self._ensured:
             return
-        with self.conn.transaction():
+        with self._permitted("create or read"), self.conn.transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("teamigrate create " + self.qualified_name),))
-            if not self.exists():
+            kind = self._relkind()
+            if kind is None:
+                if not self._schema_exists():
+                    # Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+                    # when the schema is there, which a role that may only use its own schema lacks.
+                    self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
                 script = resources.files("teamigrate.history").joinpath("sql/create_history_table.sql").read_text(encoding="utf-8")
                 self.conn.execute(sql.SQL(script).format(schema=sql.Identifier(self.schema), table=sql.Identifier(self.table)))
             else:
-                self._check_columns()
+                self._check_shape(kind)
         self._ensured = True
+
+    def _schema_exists(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone() is not None
+
+    def _check_shape(self, kind: str) -> None:
+        """TM221 unless the relation named history_table is a table with every column teamigrate writes."""
+        if kind not in _TABLE_KINDS:
+            what = _OTHER_KINDS.get(kind, f"relation of kind {kind!r}")
+            raise DatabaseError(
+                "TM221",
+                f"{self.qualified_name} is a {what}, not a teamigrate history table",
+                "set history_table in teamigrate.yaml to another name, e.g. public.teamigrate_history",
+            )
+        self._check_columns()
 
     def _check_columns(self) -> None:
         present = {
@@ -132,13 +177,19 @@ class HistoryTable:
 
     def rows(self) -> tuple[HistoryRow, ...]:
         """Every row in id order; none when the table does not exist yet (reading never creates it)."""
-        if not self._ensured and not self.exists():
-            return ()
-        query = sql.SQL("SELECT {columns} FROM {table} ORDER BY id").format(
-            columns=sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), table=self._ident
-        )
-        with self.conn.cursor(row_factory=dict_row) as cursor:
-            return tuple(HistoryRow(**{**row, "replaces": tuple(row["replaces"] or ())}) for row in cursor.execute(query))
+        with self._permitted("read"):
+            if not self._ensured:
+                kind = self._relkind()
+                if kind is None:
+                    return ()
+                # Checked as `ensure` checks it, so that `status` on a table that is not
+                # teamigrate's says so (TM221) as `deploy` does, instead of failing on a column.
+                self._check_shape(kind)
+            query = sql.SQL("SELECT {columns} FROM {table} ORDER BY id").format(
+                columns=sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), table=self._ident
+            )
+            with self.conn.cursor(row_factory=dict_row) as cursor:
+                return tuple(HistoryRow(**{**row, "replaces": tuple(row["replaces"] or ())}) for row in cursor.execute(query))
 
     def row(self, migration_id: str) -> HistoryRow | None:
         return next((row for row in self.rows() if row.id == migration_id), None)
@@ -169,7 +220,8 @@ class HistoryTable:
             values=sql.SQL(", ").join(map(sql.Placeholder, values)),
             excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in values),
         )
-        self.conn.execute(query, values)
+        with self._permitted("write"):
+            self.conn.execute(query, values)
 
     def record_started(self, migration: Migration, started_at: datetime, git_commit: str | None) -> None:
         self._upsert(migration, "started", started_at, None, git_commit)
@@ -192,7 +244,8 @@ class HistoryTable:
 
     def _update(self, template: str, migration_id: str, **extra: object) -> None:
         self.ensure()
-        self.conn.execute(sql.SQL(template).format(table=self._ident), {"id": migration_id, "now": now(), **extra})
+        with self._permitted("write"):
+            self.conn.execute(sql.SQL(template).format(table=self._ident), {"id": migration_id, "now": now(), **extra})
 
 
 def now() -> datetime:

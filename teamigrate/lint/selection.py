@@ -29,7 +29,7 @@ def select_targets(config: Config, paths: Sequence[Path] = (), all_migrations: b
 
 
 def all_targets(config: Config) -> list[LintTarget]:
-    directory = MigrationDirectory(config.migrations, _label(config.migrations))
+    directory = MigrationDirectory(config.migrations, _label(config.migrations), root=config.root)
     return [target_for_migration(config.migrations, migration) for migration in directory.migrations()]
 
 
@@ -56,7 +56,7 @@ def branch_targets(config: Config) -> Selection | None:
     }
     if not changed_ids:
         return Selection((), f"migrations new on this branch (compared with {config.main_branch})")
-    directory = MigrationDirectory(config.migrations, _label(config.migrations))
+    directory = MigrationDirectory(config.migrations, _label(config.migrations), root=config.root)
     targets = [
         target_for_migration(config.migrations, migration)
         for migration in directory.migrations()

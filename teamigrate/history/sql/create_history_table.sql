@@ -1,6 +1,6 @@
--- The history table; {schema} and {table} are quoted identifiers filled in by table.py.
+-- The history table; {schema} and {table} are quoted identifiers filled in by table.py,
+-- which creates the schema first when it is missing.
 -- One row per migration id: a retry after `resolve --rolled-back` updates the row.
-CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {schema}.{table} (
     id           text PRIMARY KEY,
     checksum     text NOT NULL,
