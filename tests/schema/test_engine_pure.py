@@ -164,7 +164,8 @@ def test_statement_hazard_comment_names_its_subject() -> None:
 
 
 def test_numeric_widening_at_the_same_scale_has_no_hazard() -> None:
-    from teamigrate.schema.diff import Hazard, _type_change_hazards
+    from teamigrate.schema.diff import Hazard
+    from teamigrate.schema.diff.columns import _type_change_hazards
 
     assert _type_change_hazards("numeric(6,2)", "numeric(8,2)") == frozenset()
     assert _type_change_hazards("numeric(6,2)", "numeric") == frozenset()

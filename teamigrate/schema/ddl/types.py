@@ -1,0 +1,58 @@
+"""DDL for user-defined types: enums, domains and composite types."""
+
+from __future__ import annotations
+
+from teamigrate.schema.model import CompositeType, Domain, DomainCheck, Enum
+from teamigrate.schema.quoting import quote_ident, quote_literal
+
+
+def create_type(made: Enum | Domain | CompositeType) -> str:
+    if isinstance(made, Enum):
+        return f"CREATE TYPE {made.display} AS ENUM ({', '.join(quote_literal(label) for label in made.labels)})"
+    if isinstance(made, Domain):
+        text = f"CREATE DOMAIN {made.display} AS {made.base_type}"
+        if made.collation:
+            text += f" COLLATE {made.collation}"
+        if made.default is not None:
+            text += f" DEFAULT {made.default}"
+        if made.not_null:
+            text += " NOT NULL"
+        for check in made.checks:
+            text += f" CONSTRAINT {quote_ident(check.name)} {check.definition}"
+        return text
+    attributes = ", ".join(
+        f"{quote_ident(a.name)} {a.type}" + (f" COLLATE {a.collation}" if a.collation else "") for a in made.attributes
+    )
+    return f"CREATE TYPE {made.display} AS ({attributes})"
+
+
+def rename_type(made: Enum | Domain | CompositeType, name: str) -> str:
+    return f"ALTER TYPE {made.display} RENAME TO {quote_ident(name)}"
+
+
+def add_enum_value(enum: Enum, label: str, *, after: str | None = None, before: str | None = None) -> str:
+    if after is not None:
+        where = f" AFTER {quote_literal(after)}"
+    elif before is not None:
+        where = f" BEFORE {quote_literal(before)}"
+    else:
+        where = ""
+    return f"ALTER TYPE {enum.display} ADD VALUE {quote_literal(label)}{where}"
+
+
+def alter_domain_default(domain: Domain) -> str:
+    """SET DEFAULT or DROP DEFAULT, whichever the domain has."""
+    return f"ALTER DOMAIN {domain.display} " + (f"SET DEFAULT {domain.default}" if domain.default is not None else "DROP DEFAULT")
+
+
+def alter_domain_not_null(domain: Domain) -> str:
+    """SET NOT NULL or DROP NOT NULL, whichever the domain has."""
+    return f"ALTER DOMAIN {domain.display} {'SET' if domain.not_null else 'DROP'} NOT NULL"
+
+
+def add_domain_check(domain: Domain, check: DomainCheck) -> str:
+    return f"ALTER DOMAIN {domain.display} ADD CONSTRAINT {quote_ident(check.name)} {check.definition}"
+
+
+def drop_domain_check(domain: Domain, check: str) -> str:
+    return f"ALTER DOMAIN {domain.display} DROP CONSTRAINT {quote_ident(check)}"

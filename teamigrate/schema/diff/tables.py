@@ -1,0 +1,77 @@
+"""Tables: creating one with its columns' settings, and altering the table itself in place."""
+
+from __future__ import annotations
+
+from teamigrate.schema import ddl
+from teamigrate.schema.diff.columns import column_settings
+from teamigrate.schema.diff.comments import alter_comment
+from teamigrate.schema.diff.draft import POST, PRE, PlanDraft
+from teamigrate.schema.diff.grants import alter_grants
+from teamigrate.schema.diff.objects import column_key, subject
+from teamigrate.schema.model import Key, Table
+from teamigrate.schema.plan import Hazard
+from teamigrate.schema.quoting import qualified
+
+
+def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
+    draft.emit(POST, key, ddl.create_table(table))
+    for column in table.columns:
+        # CREATE TABLE makes the columns: whatever waits for one waits for the table.
+        draft.alias[(POST, column_key(table, column))] = (POST, key)
+        if column.comment is not None:
+            draft.emit(POST, key, ddl.comment_statement(ddl.column_reference(table, column.name), column.comment))
+    for column in table.columns:
+        column_settings(draft, key, table, column, None)
+    if table.replica_identity != "d":
+        _replica_identity(draft, table)
+    if table.rls_enabled:
+        draft.emit(POST, key, ddl.row_level_security(table))
+    if table.rls_forced:
+        draft.emit(POST, key, ddl.force_row_level_security(table))
+    if table.comment is not None:
+        draft.emit(POST, key, ddl.comment_statement(ddl.object_reference(table), table.comment))
+    alter_grants(draft, key, table, None)
+
+
+def _replica_identity(draft: PlanDraft, table: Table) -> None:
+    # A node of its own ("replica"): it may name an index, which is created after the table.
+    draft.emit(POST, ("replica", table.schema, table.name), ddl.replica_identity(table))
+
+
+def alter_table(draft: PlanDraft, key: Key, old: Table, new: Table) -> list[str]:
+    details = []
+    if old.partition_of != new.partition_of or old.partition_bound != new.partition_bound:
+        if old.partition_of is not None:
+            draft.emit(PRE, key, ddl.detach_partition(new, old.partition_of))
+            details.append(f"detach from {qualified(*old.partition_of)}")
+        if new.partition_of is not None:
+            draft.emit(POST, key, ddl.attach_partition(new, new.partition_of), [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], subject(new))
+            details.append(f"attach to {qualified(*new.partition_of)} {new.partition_bound}")
+    for parent in old.inherits:
+        if parent not in new.inherits:
+            draft.emit(PRE, key, ddl.no_inherit(new, parent))
+            details.append(f"no longer inherits {qualified(*parent)}")
+    for parent in new.inherits:
+        if parent not in old.inherits:
+            draft.emit(POST, key, ddl.inherit(new, parent), [Hazard.LOCKS_TABLE], subject(new))
+            details.append(f"inherits {qualified(*parent)}")
+    if old.unlogged != new.unlogged:
+        draft.emit(POST, key, ddl.set_logged(new), [Hazard.REWRITES_TABLE], subject(new))
+        details.append("unlogged" if new.unlogged else "logged")
+    if old.options != new.options:
+        # Reset and set again, so that the catalog holds them in the target's order.
+        if old.options:
+            draft.emit(POST, key, ddl.reset_options(new, old.options))
+        if new.options:
+            draft.emit(POST, key, ddl.set_options(new))
+        details.append("storage parameters " + (", ".join(new.options) or "reset"))
+    if old.rls_enabled != new.rls_enabled:
+        draft.emit(POST, key, ddl.row_level_security(new))
+        details.append("row level security " + ("enabled" if new.rls_enabled else "disabled"))
+    if old.rls_forced != new.rls_forced:
+        draft.emit(POST, key, ddl.force_row_level_security(new))
+        details.append("row level security " + ("forced" if new.rls_forced else "not forced"))
+    if old.replica_identity != new.replica_identity:
+        _replica_identity(draft, new)
+        details.append(f"replica identity {new.replica_identity}")
+    return details + alter_comment(draft, key, old, new)
