@@ -368,6 +368,44 @@ def server_clear() -> None:
     output.line(f"dropped {output.count(templates, 'cached template')}, removed {output.count(schemas, 'stored schema')}")
 
 
+@server_app.command("repair")
+def server_repair(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Rebuild without asking if recovery fails (needed when stdin is not a terminal)."),
+) -> None:
+    """Bring back an embedded server that does not start: recover it keeping its data, else rebuild it after asking."""
+    from teamigrate.develop.interaction import can_ask, confirm
+    from teamigrate.errors import ServerError
+    from teamigrate.shadow.cluster import REBUILD_LOSES, embedded_cluster
+
+    cluster = embedded_cluster()
+    try:
+        recovery = cluster.recover()
+    except ServerError as failure:
+        if failure.code != "TM110":
+            raise
+        output.note(f"repair could not start it with its data kept: {failure.message}")
+        output.note("if its disk is full, freeing space there and running `teamigrate server repair` again keeps every database")
+    else:
+        for step in recovery.steps:
+            output.line(step)
+        if recovery.was_running:
+            output.line(f"embedded PostgreSQL {cluster.major_version} runs at {cluster.socket_dir}: nothing to repair")
+        else:
+            output.line(f"embedded PostgreSQL {cluster.major_version} recovered at {cluster.socket_dir}: nothing was lost")
+        return
+    output.note(f"a rebuild deletes {cluster.data_dir} and makes a new, empty server; that loses:")
+    for loss in REBUILD_LOSES:
+        output.note(f"  - {loss}")
+    if not yes:
+        if not can_ask():
+            raise ServerError("TM128", f"rebuilding the embedded server would delete {cluster.data_dir} and needs confirming",
+                              "pass --yes to rebuild it (stdin is not a terminal, so repair cannot ask); nothing was deleted")
+        if not confirm("Delete the embedded server's data and rebuild it?"):
+            raise ServerError("TM128", "the rebuild was not confirmed; nothing was deleted", "run it again and answer y, or pass --yes")
+    cluster.rebuild()
+    output.line(f"embedded PostgreSQL {cluster.major_version} rebuilt at {cluster.socket_dir}: empty, its caches are built again on use")
+
+
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server (it starts again on next use)."""
