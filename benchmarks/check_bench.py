@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--pg-bin", type=Path, default=None, help="run the shadow from these binaries (shadow_pg_bin)")
     args = parser.parse_args()
 
-    from teamigrate.shadow.cluster import PostgresCluster, embedded_bin_dir
+    from teamigrate.server.cluster import PostgresCluster, embedded_bin_dir
 
     scratch = Path(tempfile.mkdtemp(prefix="check-bench-"))
     home = scratch / "home"
@@ -83,7 +83,7 @@ def main() -> None:
         teamigrate(root, env, "hash")
 
         # The floor: psql -f of the same files, one process, into an empty database.
-        from teamigrate.shadow import ShadowServer
+        from teamigrate.server.shadow import ShadowServer
 
         shadow = ShadowServer.embedded()
         files = sorted((root / "migrations").glob("*/migration.sql"))
@@ -103,7 +103,7 @@ def main() -> None:
         # Cold: no server running, no replay cache.
         PostgresCluster(bin_dir, home / "server").stop()
         if args.pg_bin:
-            from teamigrate.shadow.cluster import pg_bin_cluster
+            from teamigrate.server.cluster import pg_bin_cluster
 
             pg_bin_cluster(args.pg_bin).stop()
         cold, _ = teamigrate(root, env, "check")
@@ -150,7 +150,7 @@ def main() -> None:
     finally:
         PostgresCluster(bin_dir, home / "server").stop()
         if args.pg_bin:
-            from teamigrate.shadow.cluster import pg_bin_cluster
+            from teamigrate.server.cluster import pg_bin_cluster
 
             pg_bin_cluster(args.pg_bin).stop()
         shutil.rmtree(scratch, ignore_errors=True)

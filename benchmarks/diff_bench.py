@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from teamigrate.database import connect
-from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cluster import PostgresCluster, embedded_bin_dir, embedded_cluster, pg_bin_cluster
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.server.cluster import PostgresCluster, embedded_bin_dir, embedded_cluster, pg_bin_cluster
 
 SCHEMAS = ("app", "sales", "ops", "hr")
 # Coprime with any table count we use, so that the changed tables spread over the whole schema.
@@ -161,11 +161,11 @@ def introspect_database(url: str) -> Any:
 
 
 def introspect_both(server: ShadowServer, url_a: str, url_b: str) -> Any:
-    """Both databases the way `teamigrate diff` reads its two sources: SchemaWorkspace.introspect_all."""
+    """Both databases the way `teamigrate diff` reads its two sources: Workspace.introspect_all."""
     from teamigrate.config import Config
-    from teamigrate.schema.sources import SchemaWorkspace
+    from teamigrate.workspace.schemas import Workspace
 
-    workspace = SchemaWorkspace(Config(path=Path("teamigrate.toml")), server)
+    workspace = Workspace(Config(path=Path("teamigrate.toml")), server)
     return workspace.introspect_all([url_a, url_b])
 
 

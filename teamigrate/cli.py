@@ -69,7 +69,7 @@ def init(
     from_database: Optional[str] = typer.Option(None, "--from-database", help="Baseline: write a first migration from this database and record it as applied there."),
 ) -> None:
     """Write teamigrate.yaml, migrations/ and teamigrate.sum in this folder."""
-    from teamigrate.project import init_project
+    from teamigrate.commands.init import init_project
 
     init_project(Path.cwd(), example=example, from_database=from_database)
 
@@ -80,7 +80,7 @@ def init(
 @app.command()
 def deploy() -> int:
     """Apply pending migrations: one advisory lock, one transaction each, history recorded."""
-    from teamigrate.history.deploy import deploy as deploy_pending
+    from teamigrate.commands.deploy import deploy as deploy_pending
 
     return deploy_pending(config())
 
@@ -88,7 +88,7 @@ def deploy() -> int:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object (for scripts).")) -> int:
     """Every migration: applied, pending, failed, modified, or missing from this checkout."""
-    from teamigrate.history.status import status as show_status
+    from teamigrate.commands.status import status as show_status
 
     return show_status(config(), as_json=as_json)
 
@@ -99,7 +99,7 @@ def resolve(
     rolled_back: Optional[str] = typer.Option(None, "--rolled-back", metavar="ID", help="Record failed ID as rolled back, so deploy retries it."),
 ) -> int:
     """Record a migration as applied or rolled back without running SQL."""
-    from teamigrate.history.resolve import resolve as record_resolution
+    from teamigrate.commands.resolve import resolve as record_resolution
 
     return record_resolution(config(), applied=applied, rolled_back=rolled_back)
 
@@ -107,7 +107,7 @@ def resolve(
 @app.command("hash")
 def hash_() -> int:
     """Rewrite migrations/teamigrate.sum after an intended edit."""
-    from teamigrate.history.checkout import rewrite_sum
+    from teamigrate.commands.hash import rewrite_sum
 
     return rewrite_sum(config())
 
@@ -125,23 +125,11 @@ def diff(
     include_grants: bool = typer.Option(False, "--include-grants", help="Compare privileges too."),
 ) -> int:
     """SQL that turns --from into --to, proven by replay in the shadow database."""
-    from teamigrate.schema.compare import compare_sources
-    from teamigrate.schema.summary import plan_to_json, render_summary
+    from teamigrate.commands.diff import diff as run_diff
 
     if format_ not in ("sql", "summary", "json"):
         raise typer.BadParameter("--format must be sql, summary or json")
-    plan = compare_sources(config_or_default(), from_, to, verify=not no_verify, include_grants=include_grants)
-    if format_ == "json":
-        output.json_document(plan_to_json(plan))
-    elif format_ == "summary":
-        output.raw(render_summary(plan) if not plan.is_empty else "")
-        if plan.is_empty:
-            output.note("no changes")
-    else:
-        output.raw(plan.to_sql())
-        if plan.is_empty:
-            output.note("-- no changes")
-    return 2 if exit_code and not plan.is_empty else 0
+    return run_diff(config_or_default(), from_, to, format_=format_, exit_code=exit_code, verify=not no_verify, include_grants=include_grants)
 
 
 # --- developer workflow: new, dev, push, reset, seed, rollback, squash --------
@@ -153,7 +141,7 @@ def new(
     empty: bool = typer.Option(False, "--empty", help="Write an empty migration for hand-written SQL or a data migration."),
 ) -> int:
     """Write a migration from the replayed history to the schema source, with its down.sql; never touches your database."""
-    from teamigrate.develop.new import new_migration
+    from teamigrate.commands.new import new_migration
 
     return new_migration(config(), name, empty=empty)
 
@@ -165,7 +153,7 @@ def dev(
     capture_drift: bool = typer.Option(False, "--capture-drift", help="Keep changes made to your database outside migrations as a migration recorded as applied."),
 ) -> int:
     """Check your database for drift, write a migration if the schema source changed, apply what is pending."""
-    from teamigrate.develop.dev import dev as run_dev
+    from teamigrate.commands.dev import dev as run_dev
 
     return run_dev(config(), name=name, create_only=create_only, capture=capture_drift)
 
@@ -175,7 +163,7 @@ def push(
     accept_data_loss: bool = typer.Option(False, "--accept-data-loss", help="Run statements that drop data (they are listed otherwise)."),
 ) -> int:
     """Make your database match the schema source directly, without a migration (prototyping)."""
-    from teamigrate.develop.push import push as run_push
+    from teamigrate.commands.push import push as run_push
 
     return run_push(config(), accept_data_loss=accept_data_loss)
 
@@ -187,7 +175,7 @@ def reset(
     skip_seed: bool = typer.Option(False, "--skip-seed", help="Do not run the seed afterwards."),
 ) -> int:
     """Drop everything in your database, apply every migration, run the seed."""
-    from teamigrate.develop.reset import reset as run_reset
+    from teamigrate.commands.reset import reset as run_reset
 
     return run_reset(config(), force=force, yes=yes, skip_seed=skip_seed)
 
@@ -195,7 +183,7 @@ def reset(
 @app.command()
 def seed() -> int:
     """Run the seed from teamigrate.yaml: a .sql file in one transaction, or a shell command given DATABASE_URL."""
-    from teamigrate.develop.seed import seed as run_seed
+    from teamigrate.commands.seed import seed as run_seed
 
     return run_seed(config())
 
@@ -206,7 +194,7 @@ def rollback(
     to: Optional[str] = typer.Option(None, "--to", metavar="ID", help="Undo every migration applied after ID (ID stays applied)."),
 ) -> int:
     """Undo applied migrations, newest first, with the down.sql recorded when they were applied."""
-    from teamigrate.develop.rollback import rollback as run_rollback
+    from teamigrate.commands.rollback import rollback as run_rollback
 
     return run_rollback(config(), steps=steps, to=to)
 
@@ -218,7 +206,7 @@ def squash(
     to: Optional[str] = typer.Option(None, "--to", metavar="ID", help="Last migration of the range (default: the last)."),
 ) -> int:
     """Replace a range of migrations by one; databases that applied the whole range stay valid."""
-    from teamigrate.develop.squash import squash as run_squash
+    from teamigrate.commands.squash import squash as run_squash
 
     return run_squash(config(), name=name, from_id=from_, to_id=to)
 
@@ -228,7 +216,7 @@ def baseline(
     url: Optional[str] = typer.Option(None, "--url", help="The database to baseline (default: database_url, or the project's embedded database)."),
 ) -> int:
     """Write the first migration from an existing database's schema and record it as applied there."""
-    from teamigrate.develop.baseline import baseline as run_baseline
+    from teamigrate.commands.baseline import baseline as run_baseline
 
     return run_baseline(config(), url=url)
 
@@ -244,18 +232,9 @@ def check(
     no_cache: bool = typer.Option(False, "--no-cache", help="Check even when nothing changed since the last success."),
 ) -> int:
     """The pre-commit gate: sum file, edited or misordered migrations, replay, schema, lint, drift."""
-    from teamigrate.gitflow.check import report_json, run_check
+    from teamigrate.commands.check import check as run_check
 
-    report = run_check(config(), staged=staged, drift=drift, use_cache=not no_cache)
-    if as_json:
-        output.raw(report_json(report) + "\n")
-    else:
-        for finding in report.findings:
-            output.error(TeamigrateError(finding.code, finding.message, finding.hint))
-        if report.ok:
-            suffix = " (unchanged since the last successful check)" if report.cached else ""
-            output.line(f"check passed: {report.migrations} migration{'' if report.migrations == 1 else 's'}{suffix}")
-    return 0 if report.ok else 1
+    return run_check(config(), staged=staged, drift=drift, as_json=as_json, use_cache=not no_cache)
 
 
 @app.command()
@@ -267,23 +246,15 @@ def changes(
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are conflicts."),
 ) -> int:
     """Schema changes on each side since the merge base, and the conflicts between them."""
-    from teamigrate.gitflow.changes import render_comparison, run_changes
+    from teamigrate.commands.changes import changes as run_changes
 
-    comparisons = run_changes(config(), base, head, all_branches)
-    if as_json:
-        output.json_document([comparison.as_json() for comparison in comparisons])
-    else:
-        for comparison in comparisons:
-            for text in render_comparison(comparison):
-                output.line(text)
-    conflicted = any(c.conflicts or c.same_in_either_order is False for c in comparisons)
-    return 2 if exit_code and conflicted else 0
+    return run_changes(config(), base, head, all_branches, as_json=as_json, exit_code=exit_code)
 
 
 @app.command()
 def rebase() -> int:
     """Move this branch's new migrations after the main branch's and resolve teamigrate.sum."""
-    from teamigrate.gitflow.rebase import rebase_migrations
+    from teamigrate.commands.rebase import rebase_migrations
 
     return rebase_migrations(config())
 
@@ -293,7 +264,7 @@ def sync(
     auto: bool = typer.Option(False, "--auto", help="For the post-checkout hook: sync only when auto_sync is true, else say what sync would do."),
 ) -> int:
     """Bring the local database to the checked-out history (after pull, merge, checkout)."""
-    from teamigrate.gitflow.sync import sync_database
+    from teamigrate.commands.sync import sync_database
 
     return sync_database(config(), auto=auto)
 
@@ -303,7 +274,7 @@ def hooks_install(
     force: bool = typer.Option(False, "--force", help="Install into core.hooksPath when it is set."),
 ) -> int:
     """Install the pre-commit, post-merge, post-checkout and post-rewrite hooks (an existing hook is kept as .legacy)."""
-    from teamigrate.gitflow.hooks import install_hooks
+    from teamigrate.commands.hooks import install_hooks
 
     return install_hooks(Path.cwd(), force=force)
 
@@ -311,7 +282,7 @@ def hooks_install(
 @hooks_app.command("uninstall")
 def hooks_uninstall() -> int:
     """Remove teamigrate's hooks and restore any .legacy hook."""
-    from teamigrate.gitflow.hooks import uninstall_hooks
+    from teamigrate.commands.hooks import uninstall_hooks
 
     return uninstall_hooks(Path.cwd())
 
@@ -326,7 +297,7 @@ def lint(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as a JSON list."),
 ) -> int:
     """Dangerous-operation rules (squawk's and teamigrate's) on migration SQL; exit 1 on error-level findings."""
-    from teamigrate.lint.command import lint_command
+    from teamigrate.commands.lint import lint_command
 
     return lint_command(paths or [], all_migrations=all_migrations, as_json=as_json, config_path=_Globals.config_path)
 
@@ -337,35 +308,25 @@ def lint(
 @server_app.command("status")
 def server_status() -> None:
     """Say whether the embedded server runs, where, and which version."""
-    from teamigrate.shadow.cluster import embedded_cluster
+    from teamigrate.commands import server
 
-    status = embedded_cluster().status()
-    state = f"running (pid {status.pid})" if status.running else "stopped"
-    output.line(f"embedded PostgreSQL {status.version}: {state}")
-    output.line(f"data:   {status.data_dir}")
-    output.line(f"socket: {status.socket_dir}")
-    if status.running:
-        output.line(f"url:    {mask_url(status.url)}")
+    server.status()
 
 
 @server_app.command("start")
 def server_start() -> None:
     """Start the embedded server now (commands start it on first use anyway)."""
-    from teamigrate.shadow.cluster import embedded_cluster
+    from teamigrate.commands import server
 
-    cluster = embedded_cluster()
-    cluster.ensure_running()
-    output.line(f"embedded PostgreSQL {cluster.major_version} running at {cluster.socket_dir}")
+    server.start()
 
 
 @server_app.command("clear")
 def server_clear() -> None:
     """Drop the replay cache's template databases and empty the schema store (both are built again on use)."""
-    from teamigrate.schema.cached import clear_caches
-    from teamigrate.shadow import ShadowServer
+    from teamigrate.commands import server
 
-    templates, schemas = clear_caches(ShadowServer.for_config(config_or_default()))
-    output.line(f"dropped {output.count(templates, 'cached template')}, removed {output.count(schemas, 'stored schema')}")
+    server.clear(config_or_default())
 
 
 @server_app.command("repair")
@@ -373,48 +334,17 @@ def server_repair(
     yes: bool = typer.Option(False, "--yes", "-y", help="Rebuild without asking if recovery fails (needed when stdin is not a terminal)."),
 ) -> None:
     """Bring back an embedded server that does not start: recover it keeping its data, else rebuild it after asking."""
-    from teamigrate.develop.interaction import can_ask, confirm
-    from teamigrate.errors import ServerError
-    from teamigrate.shadow.cluster import REBUILD_LOSES, embedded_cluster
+    from teamigrate.commands import server
 
-    cluster = embedded_cluster()
-    try:
-        recovery = cluster.recover()
-    except ServerError as failure:
-        if failure.code != "TM110":
-            raise
-        output.note(f"repair could not start it with its data kept: {failure.message}")
-        output.note("if its disk is full, freeing space there and running `teamigrate server repair` again keeps every database")
-    else:
-        for step in recovery.steps:
-            output.line(step)
-        if recovery.was_running:
-            output.line(f"embedded PostgreSQL {cluster.major_version} runs at {cluster.socket_dir}: nothing to repair")
-        else:
-            output.line(f"embedded PostgreSQL {cluster.major_version} recovered at {cluster.socket_dir}: nothing was lost")
-        return
-    output.note(f"a rebuild deletes {cluster.data_dir} and makes a new, empty server; that loses:")
-    for loss in REBUILD_LOSES:
-        output.note(f"  - {loss}")
-    if not yes:
-        if not can_ask():
-            raise ServerError("TM128", f"rebuilding the embedded server would delete {cluster.data_dir} and needs confirming",
-                              "pass --yes to rebuild it (stdin is not a terminal, so repair cannot ask); nothing was deleted")
-        if not confirm("Delete the embedded server's data and rebuild it?"):
-            raise ServerError("TM128", "the rebuild was not confirmed; nothing was deleted", "run it again and answer y, or pass --yes")
-    cluster.rebuild()
-    output.line(f"embedded PostgreSQL {cluster.major_version} rebuilt at {cluster.socket_dir}: empty, its caches are built again on use")
+    server.repair(yes=yes)
 
 
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server (it starts again on next use)."""
-    from teamigrate.shadow.cluster import embedded_cluster
+    from teamigrate.commands import server
 
-    if embedded_cluster().stop():
-        output.line("embedded PostgreSQL stopped")
-    else:
-        output.line("embedded PostgreSQL was not running")
+    server.stop()
 
 
 @daemon_app.command("start")
@@ -422,32 +352,25 @@ def daemon_start(
     idle_minutes: float = typer.Option(180, "--idle-minutes", min=0.01, help="Stop after this many minutes without a command."),
 ) -> None:
     """Start the daemon: `check` and `lint` then skip Python's startup and imports (about 0.3 s each)."""
-    from teamigrate.daemon import start_daemon
+    from teamigrate.commands import daemon
 
-    status, started = start_daemon(idle_minutes * 60)
-    output.line(f"teamigrate daemon {'started' if started else 'already running'} (pid {status.pid}); it stops after {status.idle_timeout / 60:g} idle minutes")
+    daemon.start(idle_minutes)
 
 
 @daemon_app.command("stop")
 def daemon_stop() -> None:
     """Stop the daemon (commands then run on their own, as before)."""
-    from teamigrate.daemon import stop_daemon
+    from teamigrate.commands import daemon
 
-    output.line("teamigrate daemon stopped" if stop_daemon() else "teamigrate daemon was not running")
+    daemon.stop()
 
 
 @daemon_app.command("status")
 def daemon_status() -> None:
     """Say whether the daemon runs, and how many commands it has run."""
-    from teamigrate.daemon import daemon_status as status_of
+    from teamigrate.commands import daemon
 
-    status = status_of()
-    if status.running:
-        output.line(f"teamigrate daemon: running (pid {status.pid}), {output.count(status.served, 'command')} run")
-    else:
-        output.line("teamigrate daemon: stopped")
-    output.line(f"socket: {status.socket}")
-    output.line(f"log:    {status.log}")
+    daemon.status()
 
 
 # --- entry point -----------------------------------------------------------

@@ -114,3 +114,23 @@ def progress(label: str, total: int, threshold: int = 10) -> Iterator[ProgressRe
     )
     with bar:
         yield ProgressReporter(bar, bar.add_task("", total=total))
+
+
+# --- questions: asked only when stdin and stderr are terminals, never in scripts or CI
+
+
+def can_ask() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def ask_text(question: str) -> str:
+    import typer
+
+    answer: str = typer.prompt(question, err=True)
+    return answer.strip()
+
+
+def confirm(question: str) -> bool:
+    import typer
+
+    return bool(typer.confirm(question, default=False, err=True))

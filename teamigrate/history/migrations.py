@@ -251,6 +251,11 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def migration_name(migration_id: str) -> str:
+    """The name part of an id: `add_email` of `20261127101500_add_email`."""
+    return migration_id.split("_", 1)[-1]
+
+
 def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()).strip("_")
 

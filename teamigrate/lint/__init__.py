@@ -11,7 +11,7 @@ as usual; TEAMIGRATE_SQUAWK points at another squawk binary.
 
 from __future__ import annotations
 
-from teamigrate.lint.diagnostics import Diagnostic, has_errors, print_diagnostics
+from teamigrate.lint.diagnostics import Diagnostic, has_errors
 from teamigrate.lint.linter import lint_migrations, lint_targets
 
-__all__ = ["Diagnostic", "has_errors", "lint_migrations", "lint_targets", "print_diagnostics"]
+__all__ = ["Diagnostic", "has_errors", "lint_migrations", "lint_targets"]

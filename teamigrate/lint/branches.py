@@ -107,7 +107,7 @@ def open_branch_migrations(config: Config, targets: Sequence[LintTarget]) -> lis
     """Migrations that other branches added since they forked from this one; empty when no target drops anything."""
     if not any(_DROP.search(target.sql) for target in targets):
         return []
-    from teamigrate.gitflow.git import GitRepository
+    from teamigrate.git import GitRepository
 
     repository = GitRepository.find(config.root)
     head = repository.head_commit() if repository else None

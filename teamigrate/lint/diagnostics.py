@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from teamigrate import output
 
 Level = Literal["error", "warning", "info"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "info")
@@ -64,11 +63,3 @@ def summary(diagnostics: Sequence[Diagnostic]) -> str:
     parts = [f"{n} {level}{'' if n == 1 else 's'}" for level, n in counts.items() if n]
     total = len(diagnostics)
     return f"{total} finding{'' if total == 1 else 's'}: {', '.join(parts)}" if total else "no findings"
-
-
-def print_diagnostics(diagnostics: Sequence[Diagnostic], as_json: bool = False) -> None:
-    if as_json:
-        output.json_document([d.as_json() for d in diagnostics])
-        return
-    for diagnostic in diagnostics:
-        output.line(diagnostic.render())

@@ -35,7 +35,7 @@ def all_targets(config: Config) -> list[LintTarget]:
 
 def branch_targets(config: Config) -> Selection | None:
     """Migrations added or changed since the merge base with main_branch; None when there is nothing to compare with."""
-    from teamigrate.gitflow.git import GitRepository
+    from teamigrate.git import GitRepository
 
     repository = GitRepository.find(config.root)
     if repository is None:

@@ -17,8 +17,9 @@ import pytest
 
 from teamigrate.config import Config
 from teamigrate.errors import CODES
-from teamigrate.shadow import ShadowServer, development_database_name
-from teamigrate.shadow.cluster import embedded_bin_dir
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.workspace.project import development_database_name
+from teamigrate.server.cluster import embedded_bin_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

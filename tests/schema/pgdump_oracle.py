@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from teamigrate.shadow.cluster import embedded_bin_dir
+from teamigrate.server.cluster import embedded_bin_dir
 
 # Lines pg_dump writes between statements that say nothing about the schema.
 # PG18 adds \restrict / \unrestrict with a random key on every run.

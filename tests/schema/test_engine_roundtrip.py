@@ -12,8 +12,8 @@ import pytest
 from teamigrate.database import connect
 from teamigrate.errors import DatabaseError
 from teamigrate.schema import Hazard, Plan, Schema, diff_schemas, introspect
-from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cluster import pg_bin_cluster
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.server.cluster import pg_bin_cluster
 
 # (name, a.sql, b.sql): one case per kind and for the interactions that need ordering.
 CASES = [

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from teamigrate.database import connect
-from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cluster import pg_bin_cluster
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.server.cluster import pg_bin_cluster
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures"

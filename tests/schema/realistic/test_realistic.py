@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from teamigrate.shadow import ShadowServer
-from teamigrate.shadow.cluster import embedded_bin_dir
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.server.cluster import embedded_bin_dir
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
 from tests.schema.test_roundtrip import apply_plan, introspect_url, load_sql, pg15_server  # noqa: F401 - pg15_server is a fixture
 

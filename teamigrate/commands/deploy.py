@@ -1,0 +1,62 @@
+"""`teamigrate deploy`: apply pending migrations under one advisory lock, each with its history row.
+
+Public API: `deploy(config, url=None) -> int` and `apply_pending(target,
+migrations, git_commit)` (the locked core that `sync` and `dev` reuse; it
+assumes the caller holds `target.table.locked()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from teamigrate import output
+from teamigrate.config import Config
+from teamigrate.database import mask_url
+from teamigrate.git import head_commit
+from teamigrate.history.apply import apply_migration
+from teamigrate.workspace.project import Target, checked_out_migrations, open_target
+from teamigrate.history.migrations import Migration
+from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
+from teamigrate.history.table import now
+
+
+def deploy(config: Config, url: str | None = None) -> int:
+    # Everything about the files is checked before the database is touched.
+    migrations = checked_out_migrations(config)
+    git_commit = head_commit(config.root)
+    with open_target(config, url) as target:
+        with target.table.locked():
+            applied = apply_pending(target, migrations, git_commit)
+        if applied:
+            output.line(f"deployed {applied} migration{'s' if applied != 1 else ''} to {mask_url(target.url)}")
+        else:
+            applied_all = "the only migration is" if len(migrations) == 1 else f"all {len(migrations)} migrations are"
+            output.line(f"nothing to deploy: {applied_all} applied to {mask_url(target.url)}")
+    return 0
+
+
+def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: str | None) -> int:
+    """Apply what is pending, in id order; stop at (and raise) the first failure. Returns how many ran."""
+    target.table.ensure()
+    rows = target.table.rows()
+    states = migration_states(migrations, rows)
+    problem = blocking_problem(states, rows)
+    if problem is not None:
+        raise problem
+    for state in states:
+        if state.state == MISSING:
+            output.warn(f"{state.id} is applied in the database but not in this checkout (another branch's?)")
+    for squashed in unrecorded_replacements(states):
+        target.table.record_applied(squashed, now(), git_commit)
+        output.line(f"recorded {squashed.id} as applied: it replaces {', '.join(squashed.replaces)}")
+    todo = pending(states)
+    newest = max((s.id for s in states if s.state == APPLIED and s.row is not None), default="")
+    for migration in todo:
+        if migration.id < newest:
+            output.warn(f"{migration.id} sorts before {newest}, which is applied: applying it out of order (merged from another branch?)")
+    with output.progress("deploying", len(todo)) as bar:
+        for migration in todo:
+            seconds = apply_migration(target.conn, target.table, migration, git_commit)
+            output.line(f"applied {migration.id} ({seconds * 1000:.0f} ms)")
+            bar.advance(migration.id)
+    return len(todo)

@@ -1,0 +1,112 @@
+"""`teamigrate dev`: drift first, then a migration for a changed schema source, then apply what is pending."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from teamigrate import output
+from teamigrate.config import Config
+from teamigrate.database import mask_url
+from teamigrate.commands.drift import applied_history, capture_drift, drift_error, explain_drift, find_drift
+from teamigrate.commands.new import drafted_schema_change, migration_from_draft, schema_source
+from teamigrate.commands.replaying import replayed
+from teamigrate.errors import TeamigrateError
+from teamigrate.git import head_commit
+from teamigrate.workspace.project import checked_out_migrations, open_target
+from teamigrate.commands.deploy import apply_pending
+from teamigrate.history.migrations import Migration, new_migration_id
+from teamigrate.schema.plan import Plan
+from teamigrate.workspace.schemas import Workspace
+from teamigrate.workspace.sources import Source
+from teamigrate.workspace.project import development_database_url
+
+
+def dev(config: Config, *, name: str | None = None, create_only: bool = False, capture: bool = False, now: datetime | None = None) -> int:
+    migrations = checked_out_migrations(config)
+    moment = now or datetime.now()
+    if name is not None:
+        new_migration_id(name, moment)  # a bad name fails before anything runs
+    source = schema_source(config, "dev") if config.schema is not None else None
+    url = development_database_url(config)
+    workspace = Workspace.for_config(config, user_database_url=url)
+    output.note(f"database: {mask_url(url)}")
+
+    # The connection is closed before the shadow copies the database (a template needs it idle).
+    with open_target(config, url) as target:
+        applied = applied_history(target, migrations)
+    written: Migration | None = None
+    with replayed(workspace.shadow, applied) as applied_url:
+        drift = _settle_drift(workspace, applied_url, url, capture)
+        captured = capture_drift(config, workspace, migrations, applied_url, url, moment, name) if drift is not None else None
+        if captured is not None:
+            migrations = (*migrations, captured)
+        if source is not None:
+            # Nothing pending (the usual case): the replay just made is already the history's schema.
+            history_url = applied_url if tuple(migrations) == applied else None
+            written = _write_schema_change(config, workspace, migrations, history_url, source, name, moment, drift)
+    if create_only:
+        if written is not None:
+            output.line(f"created {written.id}; to change it, edit it and run `teamigrate hash`; then `teamigrate dev` applies it")
+        else:
+            output.line("nothing to create: the migrations already build the schema source")
+        return 0
+
+    migrations = checked_out_migrations(config)
+    with open_target(config, url) as target, target.table.locked():
+        count = apply_pending(target, migrations, head_commit(config.root))
+    if count == 0:
+        output.line(f"your database is up to date ({output.count(len(migrations), 'migration')} applied)")
+    else:
+        output.line(f"applied {count} migration{'s' if count != 1 else ''}; your database is up to date")
+    return 0
+
+
+def _settle_drift(workspace: Workspace, applied_url: str, url: str, capture: bool) -> Plan | None:
+    """Refuse drift with its explanation; with --capture-drift, the drift to keep as a migration (None: there is none)."""
+    drift = find_drift(workspace, applied_url, url)
+    if drift.is_empty:
+        if capture:
+            output.line("no drift: your database matches its applied migrations")
+        return None
+    explain_drift(drift)
+    if not capture:
+        raise drift_error(drift, url)
+    return drift
+
+
+def _write_schema_change(
+    config: Config,
+    workspace: Workspace,
+    migrations: Sequence[Migration],
+    history_url: str | None,
+    source: Source,
+    name: str | None,
+    moment: datetime,
+    captured: Plan | None,
+) -> Migration | None:
+    with drafted_schema_change(workspace, migrations, source, history_url) as change:
+        if change.draft.is_empty:
+            return None
+        if captured is not None:
+            # --name named the captured migration; and a migration now could undo what was just captured, data and all.
+            touched = sorted(set(change.draft.up.changed_objects) & set(captured.changed_objects))
+            if touched:
+                output.warn(f"{source.text} does not hold the captured change yet ({', '.join(touched)}): add it there, then run `teamigrate dev` (until then dev would write a migration that undoes it)")
+            else:
+                output.note(f"{source.text} holds the captured change and more: run `teamigrate dev` again to write a migration for the rest")
+            return None
+        migration_id = new_migration_id(name or _ask_name(source), moment, [m.id for m in migrations])
+        migration = migration_from_draft(migration_id, change.draft, f"Generated by `teamigrate dev` from {source.text}; down.sql reverses it.")
+        change.write(config, migration)
+    return migration
+
+
+def _ask_name(source: Source) -> str:
+    if not output.can_ask():
+        raise TeamigrateError(
+            "TM403",
+            f"{source.text} differs from the migrations, and the new migration needs a name",
+            "run `teamigrate dev --name add_something` (dev asks for the name only on a terminal)",
+        )
+    return output.ask_text(f"{source.text} changed: name of the new migration (e.g. add_email)")

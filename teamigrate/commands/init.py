@@ -1,0 +1,239 @@
+"""`teamigrate init`: a new project's teamigrate.yaml, migrations/ and teamigrate.sum (and, with --example, a schema to start from)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from teamigrate import output
+from teamigrate.commands.baseline import already_baselined, draft_baseline, record_baseline
+from teamigrate.config import CONFIG_NAME, Config
+from teamigrate.database import mask_url
+from teamigrate.errors import ConfigError
+from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration, MigrationDirectory, new_migration_id
+from teamigrate.history.folders import add_migration
+from teamigrate.history.sumfile import SumFile, write_atomically
+from teamigrate.workspace.project import migration_directory
+
+STATE_FOLDER = ".teamigrate/"
+
+# Lines of the form `# key: value` are settings that work when uncommented as they stand.
+CONFIG_TEMPLATE = """\
+# teamigrate.yaml: settings of teamigrate for this project.
+# Values may use ${{VAR}} and ${{VAR:-default}}; they are read from the environment.
+
+# Your own development database. Left empty, teamigrate uses a database for
+# this project on the PostgreSQL server it runs by itself (no install needed).
+# CI and production set DATABASE_URL.
+database_url: ${{DATABASE_URL:-}}
+
+# The server where teamigrate replays history in throwaway databases. Left
+# empty, the embedded server. Never your own database.
+shadow_database_url: ${{SHADOW_DATABASE_URL:-}}
+
+# A PostgreSQL bin/ folder to run the shadow server from, so that it has the
+# major version of production.
+# shadow_pg_bin: /usr/lib/postgresql/15/bin
+
+# The desired schema (a .sql file or a folder of them) that `teamigrate dev`
+# generates migrations from. Leave it out when you write migrations by hand.
+{schema_line}
+
+# The migrations folder: one folder per migration, and teamigrate.sum.
+migrations: migrations
+
+# The branch whose migrations count as merged (checks refuse to order a new
+# migration before them).
+main_branch: main
+
+# Data to load after `teamigrate reset`: a .sql file or a shell command.
+# seed: seed.sql
+
+# Where teamigrate records applied migrations, as schema.table.
+history_table: public.teamigrate_history
+
+# Set to true for the post-checkout and post-merge hooks to run `teamigrate
+# sync` by themselves.
+auto_sync: false
+
+# Lint rules on migration SQL: turn rules off, or choose their level
+# (error, warning, info or off).
+lint:
+  disable: []
+  # levels: {{ban-drop-column: error, adding-not-nullable-field: warning}}
+"""
+
+# (name, migration.sql, down.sql) of the example shop.
+EXAMPLE_MIGRATIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "init",
+        """\
+CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped', 'cancelled');
+
+CREATE TABLE customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    name text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE products (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku text NOT NULL UNIQUE,
+    title text NOT NULL,
+    price_cents integer NOT NULL CHECK (price_cents >= 0)
+);
+""",
+        """\
+DROP TABLE products;
+DROP TABLE customers;
+DROP TYPE order_status;
+""",
+    ),
+    (
+        "add_orders",
+        """\
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    status order_status NOT NULL DEFAULT 'pending',
+    placed_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+
+CREATE TABLE order_items (
+    order_id bigint NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    product_id bigint NOT NULL REFERENCES products (id),
+    quantity integer NOT NULL CHECK (quantity > 0),
+    PRIMARY KEY (order_id, product_id)
+);
+""",
+        """\
+DROP TABLE order_items;
+DROP TABLE orders;
+""",
+    ),
+    (
+        "add_order_totals_view",
+        """\
+CREATE VIEW order_totals AS
+SELECT o.id AS order_id, o.customer_id, sum(i.quantity * p.price_cents) AS total_cents
+FROM orders o
+JOIN order_items i ON i.order_id = o.id
+JOIN products p ON p.id = i.product_id
+GROUP BY o.id, o.customer_id;
+""",
+        """\
+DROP VIEW order_totals;
+""",
+    ),
+)
+
+
+# The example's schema.sql is its migrations put together, so the two cannot drift apart.
+EXAMPLE_SCHEMA = "-- The desired schema of the example shop. Edit it, then run `teamigrate dev`.\n\n" + "\n".join(
+    sql for _, sql, _ in EXAMPLE_MIGRATIONS
+)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    data: bytes
+
+
+def config_text(schema: str | None) -> str:
+    schema_line = f"schema: {schema}" if schema else "# schema: schema.sql"
+    return CONFIG_TEMPLATE.format(schema_line=schema_line)
+
+
+def example_migrations(now: datetime) -> tuple[Migration, ...]:
+    ids: list[str] = []
+    migrations = []
+    for name, sql, down in EXAMPLE_MIGRATIONS:
+        ids.append(new_migration_id(name, now, ids))
+        migrations.append(Migration(ids[-1], sql, down))
+    return tuple(migrations)
+
+
+def init_project(root: Path, example: bool = False, from_database: str | None = None, now: datetime | None = None) -> int:
+    if from_database is not None:
+        return baseline_new_project(root, from_database, now or datetime.now())
+    files = plan_init(root, example, now or datetime.now())
+    # Nothing is written until everything is known to be writable; the config comes
+    # last so that an interrupted init can simply be run again.
+    (root / "migrations").mkdir(exist_ok=True)
+    for planned in files:
+        write_atomically(planned.path, planned.data)
+    for planned in files:
+        output.line(f"wrote {planned.path.relative_to(root)}")
+    output.line("next: describe your schema in schema.sql (and set `schema:`) and run `teamigrate dev`, or write migrations with `teamigrate new --empty NAME`"
+                if not example else "next: `teamigrate dev` (applies the migrations to your database), then `teamigrate status`")
+    return 0
+
+
+def plan_init(root: Path, example: bool, now: datetime) -> list[PlannedFile]:
+    """Every file init writes, in order; refuses (TM106) before anything is written."""
+    config_path = root / CONFIG_NAME
+    if config_path.exists():
+        raise ConfigError("TM106", f"{config_path} already exists", "this folder is already a teamigrate project; edit teamigrate.yaml instead")
+    directory = MigrationDirectory(root / "migrations", "migrations")
+    existing = directory.migrations() if directory.exists() else ()
+    files: list[PlannedFile] = []
+    if example:
+        for taken in (root / "schema.sql", directory.sum_path):
+            if taken.exists():
+                raise ConfigError("TM106", f"{taken} already exists; --example would overwrite it", "run `teamigrate init` without --example")
+        if existing:
+            raise ConfigError("TM106", f"{directory.path} already holds migrations; --example would mix with them", "run `teamigrate init` without --example")
+        migrations = example_migrations(now)
+        files.append(PlannedFile(root / "schema.sql", EXAMPLE_SCHEMA.encode()))
+        for migration in migrations:
+            folder = directory.folder(migration.id)
+            files.append(PlannedFile(folder / MIGRATION_FILE, migration.sql_bytes))
+            files.append(PlannedFile(folder / DOWN_FILE, (migration.down_sql or "").encode()))
+        files.append(PlannedFile(directory.sum_path, SumFile.compute(migrations).render().encode()))
+    elif not directory.sum_path.exists():
+        # An existing (e.g. Prisma) migrations folder gets the sum of what it holds.
+        files.append(PlannedFile(directory.sum_path, SumFile.compute(existing).render().encode()))
+    gitignore = _gitignore_with_state_folder(root / ".gitignore")
+    if gitignore is not None:
+        files.append(PlannedFile(root / ".gitignore", gitignore))
+    files.append(PlannedFile(config_path, config_text("schema.sql" if example else None).encode()))
+    return files
+
+
+def _gitignore_with_state_folder(path: Path) -> bytes | None:
+    """.gitignore with `.teamigrate/` added; None when it is there already."""
+    current = path.read_bytes() if path.exists() else b""
+    entries = {line.strip().rstrip("/").lstrip("/") for line in current.decode("utf-8", errors="replace").splitlines()}
+    if STATE_FOLDER.rstrip("/") in entries:
+        return None
+    separator = b"" if not current or current.endswith(b"\n") else b"\n"
+    return current + separator + b"# teamigrate's local caches\n" + STATE_FOLDER.encode() + b"\n"
+
+
+def baseline_new_project(root: Path, url: str, now: datetime) -> int:
+    """`teamigrate init --from-database URL`: init's files plus the baseline, recorded as applied there."""
+    files = plan_init(root, False, now)  # refuses an existing project before anything is written
+    config = Config(path=root / CONFIG_NAME, migrations=root / "migrations")
+    directory = migration_directory(config)
+    if directory.exists() and directory.migrations():
+        raise already_baselined(f"{directory.label} already holds migrations")
+    migration = draft_baseline(config, url, now)
+    directory.path.mkdir(exist_ok=True)
+    if migration is not None:
+        add_migration(directory, (), migration)
+    for planned in files:
+        if planned.path != directory.sum_path or migration is None:
+            write_atomically(planned.path, planned.data)
+        output.line(f"wrote {planned.path.relative_to(root)}")
+    if migration is None:
+        output.line(f"{mask_url(url)} holds no schema objects: nothing to baseline")
+        return 0
+    output.line(f"wrote {directory.label}/{migration.id}/{MIGRATION_FILE} from {mask_url(url)}")
+    record_baseline(config, url, migration)
+    output.line("next: set DATABASE_URL to that database (teamigrate.yaml reads it), then `teamigrate status`")
+    return 0

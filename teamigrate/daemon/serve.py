@@ -1,0 +1,208 @@
+"""The daemon's serving loop: one process per teamigrate home and installation that keeps teamigrate imported and forks a child per command (see launch.py).
+
+Each child takes the client's stdin, stdout and stderr, working folder,
+environment, umask and arguments, so a command behaves as it does when run
+directly; only the imports are already done. The daemon itself runs no command
+and holds no database connection or thread, so every fork starts clean.
+
+It stops after `idle_timeout` seconds without a command, when its socket file
+is removed (its teamigrate home deleted), or when teamigrate's code or the
+installed packages change (the command that notices runs without it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from teamigrate.daemon.protocol import receive_message, send_message
+
+# How often an idle daemon looks whether its socket file is still there.
+TICK = 5.0
+# What `check` and `lint` import: loaded once here instead of in every command.
+PRELOAD = (
+    "teamigrate.cli",
+    "teamigrate.commands.check",
+    "teamigrate.git",
+    "teamigrate.workspace.reader",
+    "teamigrate.schema.diff",
+    "teamigrate.schema.introspect",
+    "teamigrate.workspace.sources",
+    "teamigrate.workspace.schemas",
+    "teamigrate.workspace.files",
+    "teamigrate.commands.lint",
+    "teamigrate.server.shadow",
+    "teamigrate.workspace.replay_cache",
+    "teamigrate.history.apply",
+    "teamigrate.lint.linter",
+    "teamigrate.lint.diagnostics",
+    "concurrent.futures.thread",
+    "rich.console",
+)
+
+
+def serve(path: Path, idle_timeout: float) -> None:
+    for module in PRELOAD:
+        importlib.import_module(module)
+    from teamigrate.cli import command
+
+    command()  # typer's click command, built once for every child
+    fingerprint = _code_fingerprint()
+    listener = _listen(path)
+    if listener is None:
+        return
+    inode = path.stat().st_ino
+    # Children are reaped by the kernel; each child restores the default, or its subprocesses could not be waited for.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    started, served, last = time.time(), 0, time.monotonic()
+    listener.settimeout(min(TICK, idle_timeout / 2))
+    try:
+        while time.monotonic() - last < idle_timeout and _still_ours(path, inode):
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                if not _same_user(conn):
+                    continue
+                conn.settimeout(5)
+                fds: list[int] = []
+                try:
+                    request, fds = receive_message(conn, with_fds=3)
+                    if not isinstance(request, dict):
+                        continue  # closed before a whole message, or not one teamigrate sends
+                    if request.get("control") == "status":
+                        send_message(conn, {"pid": os.getpid(), "started": started, "served": served, "idle_timeout": idle_timeout})
+                        continue
+                    if request.get("control") == "stop" or _code_fingerprint() != fingerprint:
+                        send_message(conn, {"stopping": True})
+                        return
+                    if len(fds) != 3:
+                        continue
+                    served += 1
+                    last = time.monotonic()  # only commands keep it alive, not `daemon status`
+                    if os.fork() == 0:
+                        _run_child(listener, conn, request, fds)
+                except (OSError, ValueError):
+                    continue  # the client went away, or no process could be forked: the client runs the command itself
+                finally:
+                    for fd in fds:
+                        os.close(fd)
+    finally:
+        if _still_ours(path, inode):
+            path.unlink(missing_ok=True)
+
+
+def _listen(path: Path) -> socket.socket | None:
+    """The listening socket; None when another daemon already answers on it."""
+    if path.exists():
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return None
+            except OSError:
+                path.unlink(missing_ok=True)  # left by a daemon that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(old_umask)
+    listener.listen(64)
+    return listener
+
+
+def _run_child(listener: socket.socket, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    """Run one command as the client would have, then end this process; never returns."""
+    code = 1
+    try:
+        listener.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.chdir(str(request["cwd"]))
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.umask(int(request["umask"]))
+        encodings = list(request["encoding"])
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=encodings[0])
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encodings[1], line_buffering=os.isatty(1))
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=encodings[2], errors="backslashreplace", line_buffering=True)
+        sys.argv = list(request["argv"])
+        send_message(conn, {"pid": os.getpid()})
+        from teamigrate.cli import main
+
+        try:
+            main(sys.argv[1:])
+            code = 0
+        except SystemExit as exit_:
+            code = _exit_code(exit_.code)
+    except BaseException:  # noqa: BLE001 - a child must always answer and end
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            send_message(conn, {"exit": code})
+        except OSError:
+            pass
+        os._exit(code)
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    sys.stderr.write(f"{value}\n")
+    return 1
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """The socket's folder is private to this user; on Linux the peer's uid is checked as well."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    return uid == os.getuid()
+
+
+def _still_ours(path: Path, inode: int) -> bool:
+    try:
+        return path.stat().st_ino == inode
+    except OSError:
+        return False
+
+
+def _code_fingerprint() -> int:
+    """teamigrate's files and the folders packages are installed in: a change means this process runs old code."""
+    package = Path(__file__).resolve().parent.parent
+    stamps: list[tuple[str, int, int]] = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            stamps.append((os.path.join(folder, name), stat.st_mtime_ns, stat.st_size))
+    for entry in sys.path:
+        if entry.endswith("-packages") and os.path.isdir(entry):
+            stamps.append((entry, os.stat(entry).st_mtime_ns, 0))
+    return hash(tuple(stamps))
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), float(sys.argv[2]))

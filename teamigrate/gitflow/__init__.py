@@ -1,1 +1,0 @@
-"""Git: branches, merge bases, per-branch changes, rebase and sync of migration history."""

@@ -1,0 +1,91 @@
+"""Where throwaway databases live: the embedded server, a shadow_pg_bin cluster, or shadow_database_url."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from teamigrate.config import Config
+from teamigrate.database import connect, mask_url, quote_ident, same_database
+from teamigrate.errors import ServerError
+from teamigrate.server.cluster import PostgresCluster, embedded_cluster, pg_bin_cluster
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCRATCH_PREFIX = "teamigrate_shadow_"
+
+
+class ShadowServer:
+    """A server on which teamigrate may create and drop databases of its own."""
+
+    def __init__(self, admin_url: str, cluster: PostgresCluster | None = None) -> None:
+        self.admin_url = admin_url
+        self.cluster = cluster
+        self._admin_conn: psycopg.Connection | None = None
+
+    def admin(self) -> psycopg.Connection:
+        """One maintenance connection for the many CREATE/DROP DATABASE a command makes."""
+        if self._admin_conn is None or self._admin_conn.closed:
+            self._admin_conn = connect(self.admin_url)
+        return self._admin_conn
+
+    @classmethod
+    def for_config(cls, config: Config, user_database_url: str | None = None) -> ShadowServer:
+        if config.shadow_database_url:
+            server = cls(config.shadow_database_url)
+        elif config.shadow_pg_bin is not None:
+            cluster = pg_bin_cluster(config.shadow_pg_bin)
+            cluster.ensure_running()
+            server = cls(cluster.url(), cluster)
+        else:
+            server = cls.embedded()
+        target = user_database_url if user_database_url is not None else config.database_url
+        if target and same_database(server.admin_url, target):
+            raise ServerError(
+                "TM113",
+                f"the shadow database would be your own database {mask_url(target)}",
+                "set shadow_database_url to another server or database, or leave it empty for the embedded server",
+            )
+        return server
+
+    @classmethod
+    def embedded(cls) -> ShadowServer:
+        cluster = embedded_cluster()
+        cluster.ensure_running()
+        return cls(cluster.url(), cluster)
+
+    def database_url(self, name: str) -> str:
+        parts = urlsplit(self.admin_url)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        conn = self.admin()
+        sql = f"CREATE DATABASE {quote_ident(name)}"
+        if template is not None:
+            sql += f" TEMPLATE {quote_ident(template)}"
+        if conn.info.server_version >= 150000:
+            # A plain file copy: three times faster than the default WAL-logged
+            # copy for the small databases the shadow makes (fsync is off).
+            sql += " STRATEGY FILE_COPY"
+        conn.execute(sql)
+        return self.database_url(name)
+
+    def drop_database(self, name: str) -> None:
+        self.admin().execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+    def database_exists(self, name: str) -> bool:
+        return self.admin().execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+    @contextmanager
+    def scratch(self, template: str | None = None) -> Iterator[str]:
+        """A new empty database (or a copy of `template`), dropped afterwards."""
+        name = SCRATCH_PREFIX + uuid.uuid4().hex[:16]
+        url = self.create_database(name, template)
+        try:
+            yield url
+        finally:
+            self.drop_database(name)

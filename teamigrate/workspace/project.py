@@ -1,0 +1,86 @@
+"""The project as configured: its migrations folder as checked out, and its own database (database_url, or one on the embedded server).
+
+Public API: `migration_directory(config)`, `checked_out_migrations(config,
+verify_sum=True)`, `open_target(config)` (a context manager yielding a
+`Target`: url, autocommit connection, HistoryTable), `development_database_url(config)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+
+from teamigrate.config import Config
+from teamigrate.errors import ServerError
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.database import connect
+from teamigrate.history.apply import prepare_session
+from teamigrate.history.migrations import Migration, MigrationDirectory
+from teamigrate.history.sumfile import verify
+from teamigrate.history.table import HistoryTable
+
+
+def migration_directory(config: Config) -> MigrationDirectory:
+    try:
+        label = str(config.migrations.relative_to(config.root))
+    except ValueError:
+        label = str(config.migrations)
+    return MigrationDirectory(config.migrations, label, root=config.root)
+
+
+def checked_out_migrations(config: Config, verify_sum: bool = True) -> tuple[Migration, ...]:
+    directory = migration_directory(config)
+    migrations = directory.migrations()
+    if verify_sum:
+        verify(migrations, directory.read_sum_text(), f"{directory.label}/{directory.sum_path.name}")
+    return migrations
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    conn: psycopg.Connection
+    table: HistoryTable
+
+
+@contextmanager
+def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
+    """The developer's or deployment's database: `url`, else database_url, else the project's embedded database."""
+    if url is None:
+        url = development_database_url(config)
+    conn = connect(url)
+    try:
+        prepare_session(conn)
+        yield Target(url, conn, HistoryTable(conn, config.history_table))
+    finally:
+        conn.close()
+
+
+def development_database_name(config: Config) -> str:
+    """The project's own database on the embedded server, when database_url is empty."""
+    slug = re.sub(r"[^a-z0-9]+", "_", config.root.name.lower()).strip("_")[:30] or "project"
+    digest = hashlib.sha256(str(config.root.resolve()).encode()).hexdigest()[:8]
+    return f"dev_{slug}_{digest}"
+
+
+def development_database_url(config: Config, create: bool = True) -> str:
+    """database_url, or the project's database on the embedded server (created on first use)."""
+    if config.database_url:
+        return config.database_url
+    server = ShadowServer.embedded()
+    name = development_database_name(config)
+    if create and not server.database_exists(name):
+        try:
+            server.create_database(name)
+        except ServerError:
+            raise
+        except Exception:
+            # Another command created it in the meantime.
+            if not server.database_exists(name):
+                raise
+    return server.database_url(name)

@@ -1,0 +1,92 @@
+"""Proof by replay: a plan is handed out only after it turned a copy of its source into its target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+
+from teamigrate.database import TransactionEnded, connect, rolled_back
+from teamigrate.errors import MigrationError, TeamigrateError
+from teamigrate.history.apply import MigrationFailed, replay_into, split_statements
+from teamigrate.history.migrations import Migration
+from teamigrate.schema.diff import Plan, diff_schemas
+from teamigrate.schema.introspect import introspect
+from teamigrate.schema.model import Schema
+from teamigrate.workspace.schemas import Workspace
+
+FAILS_HINT = "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)"
+MISSES_HINT = "this is a teamigrate bug: write this change by hand (`teamigrate new --empty`) and report it; --no-verify shows the SQL"
+
+
+def prove_plan(workspace: Workspace, source_url: str, plan: Plan, target: Schema, *, include_grants: bool = False, in_place: bool = False) -> None:
+    """Apply `plan` to a scratch copy of `source_url`; the result must diff to nothing against `target`.
+
+    `in_place=True`: `source_url` is a scratch database of the caller's, and a plan that runs in a transaction (as its
+    migration file will) runs on it in one that is rolled back after, instead of on a copy.
+    """
+    if plan.is_empty:
+        return
+    reached = _schema_after(workspace, source_url, lambda conn: _run_plan(conn, plan), in_place=in_place and plan.transactional)
+    _require_empty(diff_schemas(reached, target, include_grants=include_grants))
+
+
+def _schema_after(workspace: Workspace, url: str, run: Callable[[psycopg.Connection], None], *, in_place: bool) -> Schema:
+    """The schema `run` leaves: on `url`'s own database in a transaction rolled back after (`in_place`), else on a copy."""
+    if in_place:
+        with connect(url) as conn, rolled_back(conn):
+            run(conn)
+            return introspect(conn, exclude_tables=workspace.exclude_tables)
+    with workspace.copy_of(url) as copy:
+        with connect(copy) as conn:
+            run(conn)
+        return workspace.introspect(copy)
+
+
+def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
+    for number, statement in enumerate(plan.statements, start=1):
+        try:
+            conn.execute(statement.sql.encode())
+        except psycopg.Error as exc:
+            message = (exc.diag.message_primary or str(exc)).strip()
+            raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
+
+
+def prove_migration(workspace: Workspace, history_url: str, migration: Migration, target: Schema) -> Schema:
+    """Replay the migration file on the database of the history before it, as `check` replays a new migration; the schema
+    it reaches must diff to nothing against `target`. Returns that schema: what `SchemaReader.of_history` gives for the
+    history with the migration.
+
+    `history_url` must be a scratch database of the caller's: a migration that runs in a transaction runs on it in one
+    that is rolled back (as of_history runs it on a cached template); a no-transaction migration runs on a copy.
+    """
+    try:
+        # Statement by statement, as of_history runs a new migration.
+        reached = _schema_after(workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), in_place=migration.transactional)
+    except MigrationFailed as failure:
+        number, text = _statement_at(migration.sql, failure.line)
+        raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(text)}): {failure.pg_message}", FAILS_HINT) from None
+    except MigrationError as refused:
+        raise TeamigrateError("TM310", f"the generated SQL cannot run: {refused.message}", FAILS_HINT) from None
+    except TransactionEnded:
+        raise TeamigrateError("TM310", "the generated migration ends its own transaction", MISSES_HINT) from None
+    _require_empty(diff_schemas(reached, target))
+    return reached
+
+
+def _require_empty(residual: Plan) -> None:
+    if not residual.is_empty:
+        names = ", ".join(residual.changed_objects)
+        raise TeamigrateError("TM311", f"the generated SQL does not reach the target schema; still different: {names}", MISSES_HINT)
+
+
+def _statement_at(sql: str, line: int) -> tuple[int, str]:
+    """The number of the file's statement at `line` (the last one starting at or before it), and its text: as a plan's statement is named."""
+    statements = split_statements(sql)
+    number = max((n for n, statement in enumerate(statements, start=1) if statement.line <= line), default=1)
+    return number, statements[number - 1].text.strip().removesuffix(";").rstrip() if statements else ""
+
+
+def _first_line(sql: str) -> str:
+    line = sql.strip().splitlines()[0] if sql.strip() else ""
+    return line if len(line) <= 80 else line[:77] + "..."

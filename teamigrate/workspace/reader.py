@@ -1,0 +1,205 @@
+"""The schema of a history or of schema files, read the cheapest way that is still exact.
+
+1. From the schema store: introspected schemas kept (pickled) in teamigrate's
+   folder, keyed by what produced them: the chained hash of the last migration
+   (which covers every byte and id of the history before it) or the schema
+   files' names and bytes, with the shadow server's address and version,
+   teamigrate's version and the tables left out.
+2. Else built in the shadow without creating a database: the rest of a history
+   runs on the replay cache's nearest template, schema files on an empty
+   database kept for the purpose, each in a transaction that is rolled back
+   once the schema is read.
+3. Else (a migration or file that cannot run in a transaction, a long rest of
+   history, no template yet) in a scratch database as before.
+
+`check` after one new migration thus creates no database at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import psycopg
+
+from teamigrate import __version__
+from teamigrate.database import TransactionEnded, connect, rolled_back
+from teamigrate.history.apply import controls_transaction, replay, replay_into
+from teamigrate.history.migrations import Migration
+from teamigrate.history.sumfile import SumFile
+from teamigrate.schema.introspect import introspect
+from teamigrate.schema.model import Schema
+from teamigrate.workspace.files import SqlFile, load_sql_files, load_sql_into
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.workspace.replay_cache import ReplayCache
+from teamigrate.server.cluster import teamigrate_home
+
+STORE_LIMIT = 64
+# Schema files are loaded here, in transactions that are always rolled back.
+EMPTY_DATABASE = "teamigrate_empty"
+
+
+class SchemaStore:
+    """Introspected schemas as pickle files, least recently used dropped past `limit`.
+
+    It lives in teamigrate's own folder (TEAMIGRATE_HOME), never in the
+    project: a pickle from a repository would run its author's code.
+    """
+
+    def __init__(self, folder: Path | None = None, limit: int = STORE_LIMIT) -> None:
+        self.folder = folder if folder is not None else teamigrate_home() / "schemas"
+        self.limit = limit
+
+    def get(self, key: str) -> Schema | None:
+        path = self.folder / f"{key}.pickle"
+        try:
+            with path.open("rb") as file:
+                fields = pickle.load(file)
+            os.utime(path)
+            # The model's mappings are read-only views, which pickle cannot hold: stored as dicts, viewed again.
+            viewed: dict[str, Any] = {name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in fields.items()}
+            return Schema(**viewed)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return None  # absent, damaged, or written by other code: build it again
+
+    def get_or_build(self, key: str, build: Callable[[], Schema]) -> Schema:
+        found = self.get(key)
+        if found is None:
+            found = build()
+            self.put(key, found)
+        return found
+
+    def put(self, key: str, schema: Schema) -> None:
+        fields = {name: dict(value) if isinstance(value, Mapping) else value for name, value in vars(schema).items()}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f"{key}.{os.getpid()}.tmp"
+            temporary.write_bytes(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(self.folder / f"{key}.pickle")
+            self._evict()
+        except OSError:
+            pass  # the store is an optimisation; a read-only home still works
+
+    def clear(self) -> int:
+        """Remove every stored schema; how many there were."""
+        entries = list(self.folder.glob("*.pickle"))
+        for path in entries:
+            path.unlink(missing_ok=True)
+        return len(entries)
+
+    def _evict(self) -> None:
+        entries = sorted(self.folder.glob("*.pickle"), key=_mtime)
+        for path in entries[: max(0, len(entries) - self.limit)]:
+            path.unlink(missing_ok=True)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """teamigrate's version and the state of the code that builds schemas: an edited checkout invalidates the store."""
+    package = Path(__file__).parent.parent
+    # Every module under schema/, the differ's and the renderer's packages included.
+    files = sorted([*package.glob("schema/**/*.py"), *package.glob("schema/sql/*.sql"), package / "history" / "apply.py"])
+    stamps = [f"{path.relative_to(package)}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in files if path.is_file()]
+    return hashlib.sha256("\0".join([__version__, *stamps]).encode()).hexdigest()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class SchemaReader:
+    """Schemas of histories and schema files on one shadow server."""
+
+    def __init__(self, shadow: ShadowServer, exclude_tables: Sequence[tuple[str, str]], store: SchemaStore | None = None) -> None:
+        self.shadow = shadow
+        self.exclude_tables = tuple(exclude_tables)
+        self.store = store if store is not None else SchemaStore()
+
+    def _key(self, kind: str, *parts: bytes) -> str:
+        server = f"{self.shadow.admin_url}\0{self.shadow.admin().info.server_version}"
+        digest = hashlib.sha256(f"{kind}\0{_code_fingerprint()}\0{server}\0{self.exclude_tables}".encode())
+        for part in parts:
+            digest.update(hashlib.sha256(part).digest())
+        return f"{kind}-{digest.hexdigest()[:40]}"
+
+    def _read(self, conn: psycopg.Connection) -> Schema:
+        return introspect(conn, exclude_tables=self.exclude_tables)
+
+    def _history_key(self, chain: Sequence[str]) -> str:
+        return self._key("history", (chain[-1] if chain else "").encode())
+
+    def _files_key(self, files: Sequence[SqlFile]) -> str:
+        return self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
+
+    def of_history(self, migrations: Sequence[Migration]) -> Schema:
+        """The schema after replaying `migrations` from an empty database."""
+        chain = SumFile.compute(migrations).hashes
+
+        def apply_in(conn: psycopg.Connection, batch: Sequence[Migration]) -> None:
+            # Statement by statement, so that check_executable refuses a COMMIT hidden behind a comment.
+            replay_into(conn, batch, whole_files=False)
+
+        return self.store.get_or_build(self._history_key(chain), lambda: ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read))
+
+    def of_files(self, files: Sequence[SqlFile]) -> Schema:
+        """The schema that loading `files` into an empty database gives."""
+        return self.store.get_or_build(self._files_key(files), lambda: self._load_files(files))
+
+    # A caller that has just built one of these schemas itself (`new`) keeps it for the
+    # next reader (the `check` of the commit). It must have built it exactly as of_history
+    # or of_files would: the same bytes, run the same way, introspected with the same
+    # exclude_tables on this shadow server; the store trusts its keys.
+
+    def remember_history(self, migrations: Sequence[Migration], schema: Schema) -> None:
+        """Keep `schema` as what of_history(migrations) gives."""
+        self.store.put(self._history_key(SumFile.compute(migrations).hashes), schema)
+
+    def remember_files(self, files: Sequence[SqlFile], schema: Schema) -> None:
+        """Keep `schema` as what of_files(files) gives: the files loaded in this order, under these names."""
+        self.store.put(self._files_key(files), schema)
+
+    def _load_files(self, files: Sequence[SqlFile]) -> Schema:
+        if not any(controls_transaction(f.text) for f in files):
+            found = self._files_in_transaction(files)
+            if found is not None:
+                return found
+        with self.shadow.scratch() as url:
+            load_sql_files(url, files)
+            with connect(url) as conn:
+                return self._read(conn)
+
+    def _files_in_transaction(self, files: Sequence[SqlFile]) -> Schema | None:
+        """The files loaded into the empty database in a transaction rolled back after; None when they cannot run in one."""
+        if not self.shadow.database_exists(EMPTY_DATABASE):
+            try:
+                self.shadow.create_database(EMPTY_DATABASE)
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process made it meanwhile
+        with connect(self.shadow.database_url(EMPTY_DATABASE)) as conn:
+            try:
+                with rolled_back(conn):
+                    load_sql_into(conn, files)
+                    return self._read(conn)
+            except psycopg.errors.ActiveSqlTransaction:
+                return None
+            except TransactionEnded:
+                pass
+        # Something committed into the empty database after all: never use it again as it is.
+        self.shadow.drop_database(EMPTY_DATABASE)
+        return None
+
+
+def clear_caches(shadow: ShadowServer) -> tuple[int, int]:
+    """Drop the replay cache's templates and the empty database, and empty the schema store: (templates, schemas)."""
+    templates = ReplayCache(shadow).clear()
+    shadow.drop_database(EMPTY_DATABASE)
+    return templates, SchemaStore().clear()

@@ -1,0 +1,134 @@
+"""The workspace: schemas of sources, histories and schema files, built in the shadow database and read the cheapest exact way.
+
+One object made from the config; every command that needs a schema asks it
+(`of_history`, `of_files`, `of_source`, `database`), and it holds the shadow
+server, the schema store and the replay cache behind them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from functools import cached_property
+
+import psycopg
+
+from teamigrate.config import Config
+from teamigrate.database import connect, mask_url
+from teamigrate.errors import TeamigrateError
+from teamigrate.history.migrations import Migration
+from teamigrate.schema.model import Schema
+from teamigrate.server.shadow import ShadowServer
+from teamigrate.workspace.files import SqlFile, load_sql_files, run_sql_text
+from teamigrate.workspace.reader import SchemaReader
+from teamigrate.workspace.replay_cache import replayed_history
+from teamigrate.workspace.sources import Source, read_source
+
+
+class Workspace:
+    """Builds sources as databases on the shadow server and reads their schemas."""
+
+    def __init__(self, config: Config, shadow: ShadowServer) -> None:
+        self.config = config
+        self.shadow = shadow
+
+    @classmethod
+    def for_config(cls, config: Config, user_database_url: str | None = None) -> Workspace:
+        """The workspace on the config's shadow server, which must not be `user_database_url` (default: database_url)."""
+        return cls(config, ShadowServer.for_config(config, user_database_url=user_database_url))
+
+    @property
+    def exclude_tables(self) -> tuple[tuple[str, str], ...]:
+        return ((self.config.history_schema, self.config.history_name),)
+
+    @cached_property
+    def reader(self) -> SchemaReader:
+        return SchemaReader(self.shadow, self.exclude_tables)
+
+    def of_history(self, migrations: Sequence[Migration]) -> Schema:
+        return self.reader.of_history(migrations)
+
+    def of_files(self, files: Sequence[SqlFile]) -> Schema:
+        return self.reader.of_files(files)
+
+    def of_source(self, source: Source) -> Schema:
+        value = read_source(source, self.config)
+        if value.kind == "files":
+            return self.of_files(value.files)
+        if value.kind == "migrations":
+            return self.of_history(value.migrations)
+        with self.database(source) as url:
+            return self.introspect(url)
+
+    @contextmanager
+    def database(self, source: Source) -> Iterator[str]:
+        """A database in the source's state: the live one for a URL, else a scratch one."""
+        value = read_source(source, self.config)
+        if value.kind == "url":
+            assert value.url is not None
+            yield value.url
+            return
+        if value.kind == "migrations":
+            with replayed_history(self.shadow, value.migrations) as url:
+                yield url
+            return
+        with self.shadow.scratch() as url:
+            if value.files:
+                load_sql_files(url, value.files)
+            yield url
+
+    def introspect_all(self, urls: Sequence[str]) -> list[Schema]:
+        """Several databases at once: most of the time is the server's catalog queries, which run side by side."""
+        if len(urls) < 2:
+            return [self.introspect(url) for url in urls]
+        with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+            return list(pool.map(self.introspect, urls))
+
+    def introspect(self, url: str) -> Schema:
+        from teamigrate.schema.introspect import introspect
+
+        with connect(url) as conn:
+            return introspect(conn, exclude_tables=self.exclude_tables)
+
+    @contextmanager
+    def copy_of(self, url: str) -> Iterator[str]:
+        """A scratch copy of a database's schema: by template on the shadow server, else by pg_dump."""
+        name = url_database_on(self.shadow, url)
+        with ExitStack() as stack:
+            copy = None
+            if name is not None:
+                try:
+                    copy = stack.enter_context(self.shadow.scratch(template=name))
+                except psycopg.errors.ObjectInUse:
+                    pass  # someone is connected to it (a psql session): copy it with pg_dump instead
+            if copy is None:
+                copy = stack.enter_context(self.shadow.scratch())
+                dump = _pg_dump_schema(self.shadow, url)
+                with connect(copy) as conn:
+                    run_sql_text(conn, dump)
+            yield copy
+
+
+def url_database_on(shadow: ShadowServer, url: str) -> str | None:
+    """The database's name when it lives on the shadow server (so it can be a template)."""
+    from teamigrate.database import url_database, url_host
+
+    if url_host(url) == url_host(shadow.admin_url):
+        return url_database(url)
+    return None
+
+
+def _pg_dump_schema(shadow: ShadowServer, url: str) -> str:
+    from teamigrate.server.cluster import embedded_bin_dir
+
+    pg_dump = embedded_bin_dir() / "pg_dump"
+    result = subprocess.run(
+        [str(pg_dump), "--schema-only", "--no-owner", "--no-privileges", "--dbname", url],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise TeamigrateError("TM305", f"pg_dump of {mask_url(url)} failed: {mask_url(result.stderr.strip())}", "check that the database is reachable")
+    # pg_dump 18 guards its output with \restrict lines that only psql understands.
+    return "\n".join(line for line in result.stdout.splitlines() if not line.startswith("\\"))
