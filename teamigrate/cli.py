@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Optional
@@ -14,7 +13,7 @@ import typer
 
 from teamigrate import output
 from teamigrate.config import Config, load_config
-from teamigrate.database import mask_url
+from teamigrate.database import mask_url, masked_traceback
 from teamigrate.errors import ConfigError, TeamigrateError
 
 app = typer.Typer(
@@ -417,4 +416,6 @@ def _usage_error() -> type[Exception]:
 
 def _debug_traceback() -> None:
     if _Globals.debug or "--debug" in sys.argv:
-        traceback.print_exc()
+        # Exception messages and the DSNs in them repeat passwords: the traceback goes through the same mask as messages.
+        sys.stderr.write(masked_traceback())
+        sys.stderr.flush()

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
 
 if TYPE_CHECKING:
@@ -63,9 +64,10 @@ def warn(text: str) -> None:
 
 
 def error(err: TeamigrateError) -> None:
-    _styled(str(err), "bold red")
+    # Messages quote DSNs and PostgreSQL's words: masked here too, whoever built them.
+    _styled(mask_url(str(err)), "bold red")
     if err.hint:
-        note(f"hint: {err.hint}")
+        note(f"hint: {mask_url(err.hint)}")
 
 
 def json_document(value: Any) -> None:

@@ -7,8 +7,8 @@ from psycopg import sql
 
 from teamigrate import output
 from teamigrate.config import Config
-from teamigrate.database import is_local_url, mask_url, url_host
 from teamigrate.commands.seed import run_seed
+from teamigrate.database import display_dsn, nonlocal_endpoints
 from teamigrate.errors import TeamigrateError
 from teamigrate.git import head_commit
 from teamigrate.workspace.project import checked_out_migrations, open_target
@@ -34,20 +34,23 @@ FROM pg_namespace n WHERE n.nspname = 'public'
 def reset(config: Config, *, force: bool = False, yes: bool = False, skip_seed: bool = False) -> int:
     migrations = checked_out_migrations(config)
     url = development_database_url(config)
-    if not is_local_url(url) and not force:
+    shown = display_dsn(url)
+    # Decided from the DSN and the PG* environment alone: reaching the host to ask would already be a connection.
+    remote = nonlocal_endpoints(url)
+    if remote and not force:
         raise TeamigrateError(
             "TM406",
-            f"`reset` drops everything in {mask_url(url)}, and its host {url_host(url)} is not this machine",
-            "point database_url at your local database; pass --force only if you really mean to wipe that one",
+            f"`reset` drops everything in {shown}, and it connects to {' and '.join(remote)}, which may not be this machine",
+            "point database_url at your local database (a Unix socket, localhost or 127.0.0.1, no service); pass --force only if you really mean to wipe that one",
         )
     if not yes:
         if not output.can_ask():
-            raise TeamigrateError("TM407", f"`reset` would drop everything in {mask_url(url)} and needs confirming", "pass --yes to confirm (stdin is not a terminal, so reset cannot ask); nothing was dropped")
-        if not output.confirm(f"Drop every schema in {mask_url(url)} and rebuild it from {output.count(len(migrations), 'migration')}?"):
+            raise TeamigrateError("TM407", f"`reset` would drop everything in {shown} and needs confirming", "pass --yes to confirm (stdin is not a terminal, so reset cannot ask); nothing was dropped")
+        if not output.confirm(f"Drop every schema in {shown} and rebuild it from {output.count(len(migrations), 'migration')}?"):
             raise TeamigrateError("TM407", "`reset` was not confirmed; nothing was dropped", "run it again and answer y, or pass --yes")
     with open_target(config, url) as target, target.table.locked():
         dropped = drop_everything(target.conn)
-        output.line(f"dropped {len(dropped)} schema{'s' if len(dropped) != 1 else ''} in {mask_url(url)}: {', '.join(dropped) or 'none'}")
+        output.line(f"dropped {len(dropped)} schema{'s' if len(dropped) != 1 else ''} in {shown}: {', '.join(dropped) or 'none'}")
         count = apply_pending(target, migrations, head_commit(config.root))
     output.line(f"applied {count} migration{'s' if count != 1 else ''}")
     if skip_seed:

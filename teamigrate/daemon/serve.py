@@ -20,11 +20,11 @@ import socket
 import struct
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from teamigrate.daemon.protocol import receive_message, send_message
+from teamigrate.database import mask_url, masked_traceback
 
 # How often an idle daemon looks whether its socket file is still there.
 TICK = 5.0
@@ -50,7 +50,41 @@ PRELOAD = (
 )
 
 
+class MaskedLog(io.TextIOBase):
+    """The daemon's log (its stdout and stderr): written a whole line at a time, every password masked.
+
+    Children get their client's environment, PGPASSWORD and DATABASE_URL included,
+    and anything that goes wrong before they take the client's stderr lands here.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        complete, newline, self._pending = self._pending.rpartition("\n")
+        if newline:
+            self._stream.write(mask_url(complete + newline))
+            self._stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(mask_url(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+
 def serve(path: Path, idle_timeout: float) -> None:
+    sys.stdout = MaskedLog(sys.stdout)
+    sys.stderr = MaskedLog(sys.stderr)
     for module in PRELOAD:
         importlib.import_module(module)
     from teamigrate.cli import command
@@ -149,7 +183,7 @@ def _run_child(listener: socket.socket, conn: socket.socket, request: dict[str, 
         except SystemExit as exit_:
             code = _exit_code(exit_.code)
     except BaseException:  # noqa: BLE001 - a child must always answer and end
-        traceback.print_exc()
+        sys.stderr.write(masked_traceback())
         code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from teamigrate.config import Config
-from teamigrate.database import connect, mask_url, quote_ident, same_database
+from teamigrate.database import connect, display_dsn, quote_ident, same_database
 from teamigrate.errors import ServerError
 from teamigrate.server.cluster import PostgresCluster, embedded_cluster, pg_bin_cluster
 
@@ -44,10 +44,11 @@ class ShadowServer:
         else:
             server = cls.embedded()
         target = user_database_url if user_database_url is not None else config.database_url
+        # same_database reads both as libpq would (host lists, sockets, PG* defaults) and says yes when it cannot tell.
         if target and same_database(server.admin_url, target):
             raise ServerError(
                 "TM113",
-                f"the shadow database would be your own database {mask_url(target)}",
+                f"the shadow database would be your own database {display_dsn(target)}",
                 "set shadow_database_url to another server or database, or leave it empty for the embedded server",
             )
         return server

@@ -112,12 +112,17 @@ class Workspace:
 
 
 def url_database_on(shadow: ShadowServer, url: str) -> str | None:
-    """The database's name when it lives on the shadow server (so it can be a template)."""
-    from teamigrate.database import url_database, url_host
+    """The database's name when it surely lives on the shadow server (so it can be a template); None sends it through pg_dump."""
+    from teamigrate.database import connection_parameters, same_server
+    from teamigrate.errors import DatabaseError
 
-    if url_host(url) == url_host(shadow.admin_url):
-        return url_database(url)
-    return None
+    try:
+        params = connection_parameters(url)
+        on_shadow = same_server(params, connection_parameters(shadow.admin_url))
+    except DatabaseError:
+        return None
+    # Only when certain: a database of the same name on another server would be copied in its place.
+    return params.dbname if on_shadow is True else None
 
 
 def _pg_dump_schema(shadow: ShadowServer, url: str) -> str:

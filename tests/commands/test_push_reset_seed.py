@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 import time
+
+import pytest
 
 from tests.conftest import Project
 from tests.commands.conftest import SCHEMA_V1, assert_refused, schema_dump
@@ -46,6 +53,85 @@ def test_reset_refuses_a_remote_host_before_connecting(dev_project: Project) -> 
     assert "s3cret" not in result.stderr
     # Refused from the URL alone: no connection attempt (that would be TM111 after a DNS lookup or timeout).
     assert "TM111" not in result.stderr and time.monotonic() - started < 30
+
+
+# Every form in which libpq would reach 10.1.2.3 although the host, read naively, looks local; and the environment it runs in.
+REMOTE_DSNS = {
+    "key=value": ("host=10.1.2.3 dbname=prod user=u password=pw1secret", {}),
+    "hostaddr": ("postgresql://user:pw1secret@localhost/db?hostaddr=10.1.2.3", {}),
+    "PGHOST": ("postgresql:///db", {"PGHOST": "10.1.2.3", "PGPASSWORD": "pw1secret"}),
+    "host list": ("postgresql://user:pw1secret@/db?host=/tmp,10.1.2.3", {}),
+    "URL host list": ("postgresql://user:pw1secret@localhost,10.1.2.3/db", {}),
+    "PGHOSTADDR": ("postgresql://user:pw1secret@localhost/db", {"PGHOSTADDR": "10.1.2.3"}),
+    "service": ("service=prod dbname=db password='pw1secret x'", {}),
+    "PGSERVICE": ("postgresql:///db", {"PGSERVICE": "prod"}),
+}
+# A connection attempt would take connect_timeout (10 s) on a network that drops packets, or fail as TM111 at once.
+NO_CONNECTION_SECONDS = 8
+
+
+def _without_network() -> list[str] | None:
+    """A command prefix that runs a program in a network namespace of its own, with no network at all; None where none can be made."""
+    if shutil.which("unshare") is None:
+        return None
+    for prefix in (["unshare", "--net"], ["unshare", "-rn"]):
+        if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
+            return prefix
+    return None
+
+
+@pytest.mark.parametrize("form", sorted(REMOTE_DSNS))
+def test_reset_refuses_every_remote_form_before_connecting(dev_project: Project, form: str) -> None:
+    dsn, environment = REMOTE_DSNS[form]
+    config = dev_project.root / "teamigrate.yaml"
+    # A JSON string is a YAML string: the key=value DSN's quotes survive as written.
+    config.write_text(config.read_text().replace(dev_project.database_url, json.dumps(dsn), 1))
+    started = time.monotonic()
+    result = dev_project.run("reset", "--yes", env=environment)
+    elapsed = time.monotonic() - started
+    assert_refused(result, "TM406")
+    assert "10.1.2.3" in result.stderr or "service `prod`" in result.stderr
+    assert "pw1secret" not in result.stdout + result.stderr
+    assert "TM111" not in result.stderr and elapsed < NO_CONNECTION_SECONDS, f"{elapsed:.1f} s"
+
+    # With no network at all, a connection attempt fails at once as TM111: TM406 proves there was none.
+    prefix = _without_network()
+    if prefix is None:
+        pytest.skip("no network namespace can be made here (unshare)")
+    isolated = subprocess.run(
+        [*prefix, sys.executable, "-m", "teamigrate", "reset", "--yes"],
+        cwd=dev_project.root, env={**os.environ, **dev_project.env, **environment}, capture_output=True, text=True, timeout=60,
+    )
+    assert_refused(isolated, "TM406")
+    assert "pw1secret" not in isolated.stdout + isolated.stderr
+
+
+def test_reset_with_force_does_connect_to_a_remote_form(dev_project: Project) -> None:
+    """--force still passes the refusal by: then libpq's connection attempt fails, with the password masked."""
+    prefix = _without_network()
+    if prefix is None:
+        pytest.skip("no network namespace can be made here (unshare)")
+    config = dev_project.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace(dev_project.database_url, json.dumps(REMOTE_DSNS["key=value"][0]), 1))
+    result = subprocess.run(
+        [*prefix, sys.executable, "-m", "teamigrate", "reset", "--yes", "--force"],
+        cwd=dev_project.root, env={**os.environ, **dev_project.env}, capture_output=True, text=True, timeout=60,
+    )
+    assert_refused(result, "TM111")
+    assert "host=10.1.2.3 dbname=prod user=u password=****" in result.stderr
+    assert "pw1secret" not in result.stdout + result.stderr
+
+
+def test_reset_proceeds_on_a_key_value_dsn_for_the_local_socket(dev_project: Project, shadow_server) -> None:  # type: ignore[no-untyped-def]
+    database = dev_project.database_url.split("?")[0].rsplit("/", 1)[1]
+    dsn = f"host={shadow_server.cluster.socket_dir}/ dbname={database} user=postgres password='pw1secret x'"
+    config = dev_project.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace(dev_project.database_url, json.dumps(dsn), 1))
+    dev_project.sql("CREATE TABLE scratch (id int)")
+    result = dev_project.ok("reset", "--yes")
+    assert "dropped 1 schema in host=" in result.stdout and "password=****" in result.stdout
+    assert "pw1secret" not in result.stdout + result.stderr
+    assert dev_project.sql("SELECT to_regclass('public.scratch')") == [(None,)]
 
 
 def test_reset_needs_yes_without_a_terminal(dev_project: Project) -> None:
