@@ -48,11 +48,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     home = getattr(config, "_teamigrate_home", None)
     if home is None:
         return
-    from teamigrate.shadow.cluster import embedded_cluster
+    from teamigrate.server.cluster import embedded_cluster
 
     embedded_cluster().stop()
     for cluster_home in Path(home).glob("server-*"):
-        from teamigrate.shadow.cluster import PostgresCluster
+        from teamigrate.server.cluster import PostgresCluster
 
         PostgresCluster(Path("/nonexistent"), cluster_home).stop()
     shutil.rmtree(home, ignore_errors=True)
@@ -60,7 +60,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def shadow_server():  # type: ignore[no-untyped-def]
-    from teamigrate.shadow import ShadowServer
+    from teamigrate.server.shadow import ShadowServer
 
     return ShadowServer.embedded()
 
@@ -89,8 +89,25 @@ def make_database(shadow_server) -> Iterator:  # type: ignore[no-untyped-def]
         shadow_server.drop_database(name)
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run teamigrate as a user would: a separate process."""
+# Commands run in this process (as typer's CliRunner would, but at the file-descriptor level so
+# that git, squawk and seed commands the command starts are captured too): a new Python process
+# and its imports cost about 0.3 s, which thousands of CLI tests paid. A run that is about
+# processes (its own teamigrate home, the daemon, a time limit) still gets a process of its own.
+_OWN_PROCESS_ENV = frozenset({"TEAMIGRATE_HOME", "TEAMIGRATE_DAEMON"})
+DEFAULT_TIMEOUT = 300.0
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: float = DEFAULT_TIMEOUT, process: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run teamigrate as a user would: its exit code, stdout and stderr."""
+    if process or timeout != DEFAULT_TIMEOUT or _OWN_PROCESS_ENV & set(env or {}) or (args and args[0] == "daemon"):
+        return run_process(args, cwd, env, input, timeout)
+    return _run_here(args, cwd, env or {}, input)
+
+
+def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None,
+                timeout: float = DEFAULT_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """teamigrate as a separate process."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
@@ -98,6 +115,56 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, input
         [sys.executable, "-m", "teamigrate", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=timeout,
     )
+
+
+def _run_here(args: list[str], cwd: Path, env: dict[str, str], input: str | None) -> subprocess.CompletedProcess[str]:
+    import gc
+    import io
+
+    from teamigrate.cli import main
+
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    saved_streams = (sys.stdin, sys.stdout, sys.stderr)
+    saved_argv = sys.argv
+    saved_fds = [os.dup(fd) for fd in (0, 1, 2)]
+    files = [tempfile.TemporaryFile() for _ in range(3)]
+    code = 0
+    try:
+        files[0].write((input or "").encode())
+        files[0].seek(0)
+        for fd, file in enumerate(files):
+            os.dup2(file.fileno(), fd)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True)
+        sys.argv = ["teamigrate", *args]
+        os.environ.update(env)
+        os.chdir(cwd)
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        sys.argv = saved_argv
+        for fd, saved in enumerate(saved_fds):
+            os.dup2(saved, fd)
+            os.close(saved)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        # Connections a command left to the garbage collector close now, not thousands of commands later.
+        gc.collect()
+    texts = []
+    for file in files[1:]:
+        file.seek(0)
+        texts.append(file.read().decode("utf-8", errors="replace"))
+        file.close()
+    files[0].close()
+    return subprocess.CompletedProcess(["teamigrate", *args], code, texts[0], texts[1])
 
 
 def git(cwd: Path, *args: str) -> str:

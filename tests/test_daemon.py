@@ -131,7 +131,7 @@ def test_a_daemon_running_older_code_steps_aside(checked_project: Project, tmp_p
     assert checked_project.run("check", env=env).returncode == 0
     assert served(checked_project_with(checked_project, env)) == 1
 
-    upgraded = copy / "teamigrate" / "gitflow" / "check.py"
+    upgraded = copy / "teamigrate" / "commands" / "check.py"
     upgraded.write_text(upgraded.read_text() + "\n# upgraded\n")
     after = checked_project.run("check", env=env)
     assert (after.returncode, after.stdout) == (0, "check passed: 1 migration (unchanged since the last successful check)\n"), after.stderr

@@ -103,8 +103,8 @@ class SchemaStore:
 def _code_fingerprint() -> str:
     """teamigrate's version and the state of the code that builds schemas: an edited checkout invalidates the store."""
     package = Path(__file__).parent.parent
-    # Every module under schema/, the differ's and the renderer's packages included.
-    files = sorted([*package.glob("schema/**/*.py"), *package.glob("schema/sql/*.sql"), package / "history" / "apply.py"])
+    # Every module under schema/ (the differ's and the renderer's packages included) and the workspace that loads and reads.
+    files = sorted([*package.glob("schema/**/*.py"), *package.glob("schema/sql/*.sql"), *package.glob("workspace/*.py"), package / "history" / "apply.py"])
     stamps = [f"{path.relative_to(package)}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in files if path.is_file()]
     return hashlib.sha256("\0".join([__version__, *stamps]).encode()).hexdigest()
 
