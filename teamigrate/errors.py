@@ -64,7 +64,7 @@ CODES: dict[str, str] = {
     "TM302": "a schema file or folder is missing or not UTF-8 (fix `schema:` or the file)",
     "TM303": "a schema file has SQL PostgreSQL rejects (fix the file and line named)",
     "TM304": "a git ref names no commit (check the branch, tag or commit)",
-    "TM305": "pg_dump could not copy a live database into the shadow (check it is reachable)",
+    "TM305": "pg_dump could not copy a live database into the shadow: it is unreachable, or its schema does not load into a shadow of an older major version (set shadow_pg_bin to the source's version)",
     "TM310": "SQL teamigrate generated failed in the shadow (a bug: write the change by hand with `new --empty`, report it)",
     "TM311": "SQL teamigrate generated did not reach the target schema (a bug: write the change by hand, report it)",
     # introspection (schema engine core)

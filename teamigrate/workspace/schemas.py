@@ -7,6 +7,7 @@ server, the schema store and the replay cache behind them.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -105,9 +106,8 @@ class Workspace:
                     pass  # someone is connected to it (a psql session): copy it with pg_dump instead
             if copy is None:
                 copy = stack.enter_context(self.shadow.scratch())
-                dump = _pg_dump_schema(self.shadow, url)
                 with connect(copy) as conn:
-                    run_sql_text(conn, dump)
+                    _load_dump(conn, _pg_dump_schema(self.shadow, url), url)
             yield copy
 
 
@@ -123,6 +123,28 @@ def url_database_on(shadow: ShadowServer, url: str) -> str | None:
         return None
     # Only when certain: a database of the same name on another server would be copied in its place.
     return params.dbname if on_shadow is True else None
+
+
+# `SET name = value;` at the top of a dump: the session settings pg_dump writes for its own version.
+_DUMP_SETTING = re.compile(r"^SET (\w+) = .*;$")
+
+
+def _load_dump(conn: psycopg.Connection, dump: str, url: str) -> None:
+    """Load pg_dump's schema into the shadow; a shadow of an older major version skips the settings it does not know."""
+    known = {name for (name,) in conn.execute("SELECT name FROM pg_settings").fetchall()}
+    # pg_dump 18 writes `SET transaction_timeout = 0;`, which PostgreSQL 15 and 16 refuse; the setting only
+    # guards the restore session, so leaving it out changes no object.
+    lines = [line for line in dump.splitlines() if not ((match := _DUMP_SETTING.match(line)) and match.group(1) not in known)]
+    try:
+        run_sql_text(conn, "\n".join(lines))
+    except psycopg.Error as exc:
+        version = conn.info.server_version // 10000
+        message = (exc.diag.message_primary or str(exc)).strip()
+        raise TeamigrateError(
+            "TM305",
+            f"the schema of {mask_url(url)} does not load into the shadow server (PostgreSQL {version}): {mask_url(message)}",
+            "run the shadow on the source's major version: set shadow_pg_bin to that version's bin folder (or shadow_database_url)",
+        ) from None
 
 
 def _pg_dump_schema(shadow: ShadowServer, url: str) -> str:
