@@ -13,7 +13,7 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.git import head_commit
-from teamigrate.history.apply import apply_migration
+from teamigrate.history.apply import apply_migrations
 from teamigrate.workspace.project import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
@@ -55,8 +55,10 @@ def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: s
         if migration.id < newest:
             output.warn(f"{migration.id} sorts before {newest}, which is applied: applying it out of order (merged from another branch?)")
     with output.progress("deploying", len(todo)) as bar:
-        for migration in todo:
-            seconds = apply_migration(target.conn, target.table, migration, git_commit)
+
+        def applied(migration: Migration, seconds: float) -> None:
             output.line(f"applied {migration.id} ({seconds * 1000:.0f} ms)")
             bar.advance(migration.id)
+
+        apply_migrations(target.conn, target.table, todo, git_commit, on_applied=applied)
     return len(todo)

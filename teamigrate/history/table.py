@@ -85,6 +85,7 @@ class HistoryTable:
         self.table = table
         self._ident = sql.Identifier(self.schema, self.table)
         self._ensured = False
+        self._applied_template: str | None = None
 
     def _relkind(self) -> str | None:
         found = self.conn.execute(
@@ -223,6 +224,32 @@ class HistoryTable:
         with self._permitted("write"):
             self.conn.execute(query, values)
 
+    def applied_row_sql(self, migration: Migration, git_commit: str | None) -> str:
+        """The statement that records `migration` as applied, as SQL text: it runs inside the migration's own
+        transaction, so its start is the transaction's (now()) and its end the statement's clock."""
+        if self._applied_template is None:
+            columns = ("id", "checksum", "state", "started_at", "finished_at", "duration_ms", "os_user", "git_commit", "error", "error_line", "down_sql", "replaces")
+            self._applied_template = sql.SQL(
+                "INSERT INTO {table} ({columns}, applied_by) VALUES ({{values}}, current_user) "
+                "ON CONFLICT (id) DO UPDATE SET ({columns}, applied_by) = ({excluded}, current_user)"
+            ).format(
+                table=self._ident,
+                columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in columns),
+            ).as_string(self.conn)
+        replaces = "ARRAY[" + ", ".join(map(_text_literal, migration.replaces)) + "]::text[]"
+        values = ", ".join([
+            _text_literal(migration.id), _text_literal(migration.checksum), "'applied'", "now()", "clock_timestamp()",
+            "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint", _text_literal(_os_user()), _text_literal(git_commit),
+            "NULL", "NULL", _text_literal(migration.down_sql), replaces,
+        ])
+        return self._applied_template.replace("{values}", values, 1)
+
+    def durations(self, ids: list[str]) -> dict[str, int]:
+        """Milliseconds each of `ids` took, as recorded."""
+        query = sql.SQL("SELECT id, duration_ms FROM {table} WHERE id = ANY(%s) AND state = 'applied'").format(table=self._ident)
+        return {row[0]: int(row[1] or 0) for row in self.conn.execute(query, (ids,)).fetchall()}
+
     def record_started(self, migration: Migration, started_at: datetime, git_commit: str | None) -> None:
         self._upsert(migration, "started", started_at, None, git_commit)
 
@@ -246,6 +273,16 @@ class HistoryTable:
         self.ensure()
         with self._permitted("write"):
             self.conn.execute(sql.SQL(template).format(table=self._ident), {"id": migration_id, "now": now(), **extra})
+
+
+def _text_literal(value: str | None) -> str:
+    """A text literal that no setting can change the meaning of: dollar-quoted with a tag the text does not hold."""
+    if value is None:
+        return "NULL"
+    tag = "tm"
+    while f"${tag}$" in value or value.endswith(f"${tag}"):
+        tag += "_"
+    return f"${tag}${value}${tag}$"
 
 
 def now() -> datetime:

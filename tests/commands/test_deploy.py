@@ -42,7 +42,7 @@ def kill_deploy_during_sleep(project: Project) -> None:
     process = subprocess.Popen([sys.executable, "-m", "teamigrate", "deploy"], cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
-        while not project.sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30);%'"):
+        while not project.sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()"):
             assert time.monotonic() < deadline and process.poll() is None, "the slow migration never started"
             time.sleep(0.1)
         os.kill(process.pid, signal.SIGKILL)
