@@ -5,8 +5,9 @@ from __future__ import annotations
 from teamigrate.schema import ddl
 from teamigrate.schema.diff.draft import POST, PRE, PlanDraft
 from teamigrate.schema.diff.objects import TableColumn, subject
-from teamigrate.schema.model import Column, Key, Table
+from teamigrate.schema.model import Column, Enum, Key, Schema, Table
 from teamigrate.schema.plan import Hazard
+from teamigrate.schema.quoting import qualified, quote_ident
 
 # format_type's names of types whose values always fit the wider one, but on disk differ.
 _WIDENINGS = {("character varying", "text"), ("character", "text"), ("smallint", "integer"), ("integer", "bigint")}
@@ -96,13 +97,15 @@ def alter_column(draft: PlanDraft, key: Key, old_obj: TableColumn, new_obj: Tabl
     if retype:
         # The same type and collation: the type itself is rebuilt under the column.
         through_text = old.type == new.type and old.collation == new.collation
+        # PostgreSQL has no cast from one enum to another (nor between their arrays): the values go through text.
+        enum_to_enum = not through_text and names_an_enum(draft.source, old.type) and names_an_enum(draft.target, new.type)
         if through_text:
             hazards = frozenset({Hazard.REWRITES_TABLE, Hazard.MAY_FAIL})
             details.append(f"type {new.type} rebuilt")
         else:
             hazards = _type_change_hazards(old.type, new.type) if old.type != new.type else frozenset({Hazard.REWRITES_TABLE})
             details.append(f"type {old.type} -> {new.type}" if old.type != new.type else f"collation {old.collation} -> {new.collation}")
-        draft.emit(POST, key, ddl.alter_column_type(table, new, through_text=through_text), hazards, subject(new_obj))
+        draft.emit(POST, key, ddl.alter_column_type(table, new, through_text=through_text or enum_to_enum), hazards, subject(new_obj))
     if new.default is not None and (default_cleared or new.default != old.default):
         draft.emit(POST, key, ddl.set_default(table, new))
     if old.default != new.default:
@@ -132,3 +135,12 @@ def alter_column(draft: PlanDraft, key: Key, old_obj: TableColumn, new_obj: Tabl
         draft.emit(POST, key, ddl.comment_statement(ddl.column_reference(table, new.name), new.comment))
         details.append("comment")
     return details + column_settings(draft, key, table, new, old)
+
+
+def names_an_enum(schema: Schema, type_text: str) -> bool:
+    """Whether a column's type (format_type's text, maybe an array of it) is one of the schema's enums."""
+    base = type_text.removesuffix("[]")
+    return any(
+        base in (qualified(found.schema, found.name), quote_ident(found.name))
+        for found in schema.types.values() if isinstance(found, Enum)
+    )
