@@ -66,11 +66,19 @@ def _global_options(
 def init(
     example: bool = typer.Option(False, "--example", help="Also write an example schema.sql and the migrations that build it."),
     from_database: Optional[str] = typer.Option(None, "--from-database", help="Baseline: write a first migration from this database and record it as applied there."),
+    schema: bool = typer.Option(False, "--schema", help="Set `schema:` in teamigrate.yaml and write the schema file (PATH, default schema.sql) unless it exists; with --from-database it starts as the baseline."),
+    schema_path: Optional[str] = typer.Argument(None, metavar="[PATH]", help="With --schema: the schema file (default schema.sql)."),
 ) -> None:
     """Write teamigrate.yaml, migrations/ and teamigrate.sum in this folder."""
-    from teamigrate.commands.init import init_project
+    from teamigrate.commands.init import DEFAULT_SCHEMA, init_project
 
-    init_project(Path.cwd(), example=example, from_database=from_database)
+    # `--schema [PATH]`: typer has no option with an optional value, so PATH is an argument that only --schema takes.
+    if schema_path is not None and not schema:
+        raise typer.BadParameter(f"{schema_path}: a PATH goes with --schema (`teamigrate init --schema {schema_path}`)")
+    chosen = (schema_path or DEFAULT_SCHEMA) if schema else None
+    if example and chosen not in (None, DEFAULT_SCHEMA):
+        raise typer.BadParameter(f"--example writes {DEFAULT_SCHEMA}; it cannot go with --schema {chosen}")
+    init_project(Path.cwd(), example=example, from_database=from_database, schema=chosen)
 
 
 # --- history: deploy, status, resolve, hash (history/) ----------------------
@@ -272,7 +280,7 @@ def sync(
 def hooks_install(
     force: bool = typer.Option(False, "--force", help="Install into core.hooksPath when it is set."),
 ) -> int:
-    """Install the pre-commit, post-merge, post-checkout and post-rewrite hooks (an existing hook is kept as .legacy)."""
+    """Install the pre-commit, post-merge, post-checkout and post-rewrite hooks (an existing hook is kept as .legacy; beside the pre-commit framework's, teamigrate's is its .legacy)."""
     from teamigrate.commands.hooks import install_hooks
 
     return install_hooks(Path.cwd(), force=force)
@@ -306,7 +314,7 @@ def lint(
 
 @server_app.command("status")
 def server_status() -> None:
-    """Say whether the embedded server runs, where, and which version."""
+    """Say whether the embedded server and each shadow_pg_bin cluster run, where, and which version."""
     from teamigrate.commands import server
 
     server.status()
@@ -340,7 +348,7 @@ def server_repair(
 
 @server_app.command("stop")
 def server_stop() -> None:
-    """Stop the embedded server (it starts again on next use)."""
+    """Stop the embedded server and every shadow_pg_bin cluster (they start again on next use)."""
     from teamigrate.commands import server
 
     server.stop()

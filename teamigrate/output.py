@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 # progress, notes and errors go to stderr. Plain lines are written directly:
 # rich is imported only for colour on a terminal, tables and progress bars
 # (it costs the pre-commit hook's `check` 35 ms otherwise).
+#
+# Every write is flushed before the function returns, whichever path wrote it
+# (plain, rich, JSON): where stdout and stderr share one pipe (a hook's output,
+# a CI log, `2>&1 | cat`) lines then arrive in the order they were written,
+# not stdout's block-buffered lines after all of stderr's.
 
 
 @cache
@@ -37,6 +42,7 @@ def _write(stream: Any, text: str) -> None:
 def _styled(text: str, style: str) -> None:
     if sys.stderr.isatty():
         _console(True).print(text, markup=False, emoji=False, style=style)
+        sys.stderr.flush()  # rich flushes its own writes today; the order should not rest on that
     else:
         _write(sys.stderr, text)
 
@@ -76,14 +82,32 @@ def json_document(value: Any) -> None:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[str]], title: str | None = None) -> None:
+    """A table on stdout whose first column (an id people copy into `resolve` or `rollback`) is never cut or wrapped."""
+    from rich.measure import Measurement
     from rich.table import Table
 
+    rows = [tuple(row) for row in rows]
     grid = Table(title=title, show_edge=False, header_style="bold")
-    for column in columns:
+    keys = [columns[0], *(row[0] for row in rows)]
+    grid.add_column(columns[0], no_wrap=True, min_width=max(len(key) for key in keys))
+    for column in columns[1:]:
         grid.add_column(column)
     for row in rows:
         grid.add_row(*row)
-    _console(False).print(grid)
+    console = _console(False)
+    # rich fits a table to the console's width (80 columns in a pipe) by cutting
+    # cells short. Wider is better than cut: in a pipe (logs, grep) every row
+    # stays on one line; on a terminal the other columns fold first, and only an
+    # id longer than the screen makes the table wider than it.
+    needed = Measurement.get(console, console.options.update_width(1 << 16), grid)
+    wanted = needed.minimum if console.is_terminal else needed.maximum
+    if wanted > console.width:
+        # print(width=…) only narrows; a console of the width wanted widens.
+        from rich.console import Console
+
+        console = Console(highlight=False, soft_wrap=True, width=wanted)
+    console.print(grid)
+    sys.stdout.flush()
 
 
 class ProgressReporter:
@@ -116,6 +140,9 @@ def progress(label: str, total: int, threshold: int = 10) -> Iterator[ProgressRe
     )
     with bar:
         yield ProgressReporter(bar, bar.add_task("", total=total))
+    # The bar redirects stdout and stderr while it runs; what it passed on is flushed before the next line.
+    sys.stderr.flush()
+    sys.stdout.flush()
 
 
 # --- questions: asked only when stdin and stderr are terminals, never in scripts or CI

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,6 +141,15 @@ EXAMPLE_SCHEMA = "-- The desired schema of the example shop. Edit it, then run `
 )
 
 
+# What `init --schema` writes into a schema file it makes; comments alone load as an empty schema.
+SCHEMA_STARTER = """\
+-- The desired schema of this project, as plain PostgreSQL DDL (CREATE TABLE,
+-- CREATE INDEX, ...). Edit it, then run `teamigrate dev`: it writes the
+-- migration from the change and applies it to your database.
+"""
+DEFAULT_SCHEMA = "schema.sql"
+
+
 @dataclass(frozen=True)
 class PlannedFile:
     path: Path
@@ -145,8 +157,24 @@ class PlannedFile:
 
 
 def config_text(schema: str | None) -> str:
-    schema_line = f"schema: {schema}" if schema else "# schema: schema.sql"
+    schema_line = f"schema: {_yaml_scalar(schema)}" if schema else "# schema: schema.sql"
     return CONFIG_TEMPLATE.format(schema_line=schema_line)
+
+
+def _yaml_scalar(text: str) -> str:
+    # A path of ordinary characters as it is; anything else double-quoted (JSON's strings are YAML's).
+    return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else json.dumps(text)
+
+
+def schema_setting(root: Path, path: str) -> str:
+    """`init --schema PATH` as teamigrate.yaml names it: relative to the project when it is inside it."""
+    given = Path(path)
+    if given.is_absolute():
+        try:
+            return given.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return given.as_posix()
+    return given.as_posix()
 
 
 def example_migrations(now: datetime) -> tuple[Migration, ...]:
@@ -158,24 +186,51 @@ def example_migrations(now: datetime) -> tuple[Migration, ...]:
     return tuple(migrations)
 
 
-def init_project(root: Path, example: bool = False, from_database: str | None = None, now: datetime | None = None) -> int:
+def init_project(root: Path, example: bool = False, from_database: str | None = None, now: datetime | None = None,
+                 schema: str | None = None) -> int:
+    """`schema`: the schema file to set up (`init --schema [PATH]`), written with a comment unless it exists."""
+    if schema is not None:
+        schema = schema_setting(root, schema)
     if from_database is not None:
-        return baseline_new_project(root, from_database, now or datetime.now())
-    files = plan_init(root, example, now or datetime.now())
+        return baseline_new_project(root, from_database, now or datetime.now(), schema)
+    files = with_history_schema(root, plan_init(root, example, now or datetime.now(), schema), schema)
     # Nothing is written until everything is known to be writable; the config comes
     # last so that an interrupted init can simply be run again.
     (root / "migrations").mkdir(exist_ok=True)
     for planned in files:
         write_atomically(planned.path, planned.data)
     for planned in files:
-        output.line(f"wrote {planned.path.relative_to(root)}")
-    output.line("next: describe your schema in schema.sql (and set `schema:`) and run `teamigrate dev`, or write migrations with `teamigrate new --empty NAME`"
-                if not example else "next: `teamigrate dev` (applies the migrations to your database), then `teamigrate status`")
+        output.line(f"wrote {os.path.relpath(planned.path, root)}")
+    if example:
+        output.line("next: `teamigrate dev` (applies the migrations to your database), then `teamigrate status`")
+    elif schema is not None:
+        output.line(f"next: describe your schema in {schema} and run `teamigrate dev`")
+    else:
+        output.line("next: describe your schema in schema.sql (and set `schema:`) and run `teamigrate dev`, or write migrations with `teamigrate new --empty NAME`")
     return 0
 
 
-def plan_init(root: Path, example: bool, now: datetime) -> list[PlannedFile]:
-    """Every file init writes, in order; refuses (TM106) before anything is written."""
+def with_history_schema(root: Path, files: list[PlannedFile], schema: str | None) -> list[PlannedFile]:
+    """The schema file init makes, beside migrations that build a schema already (a Prisma project's), starts as that schema.
+
+    Empty, it would say the project wants no tables: `dev` and `new` would
+    write a migration that drops everything the history builds.
+    """
+    directory = MigrationDirectory(root / "migrations", "migrations")
+    if schema is None or not any(planned.path == root / schema for planned in files) or not (directory.exists() and directory.migrations()):
+        return files
+    from teamigrate.commands.diff import compare_sources
+
+    built = compare_sources(Config(path=root / CONFIG_NAME, migrations=directory.path), "empty", "migrations").to_sql()
+    return [PlannedFile(planned.path, planned.data + b"\n" + built.encode()) if planned.path == root / schema else planned for planned in files]
+
+
+def plan_init(root: Path, example: bool, now: datetime, schema: str | None = None) -> list[PlannedFile]:
+    """Every file init writes, in order; refuses (TM106) before anything is written.
+
+    `schema` (`init --schema`) is set up uncommented in teamigrate.yaml, and
+    written with a comment unless it exists already (a file or a folder of them).
+    """
     config_path = root / CONFIG_NAME
     if config_path.exists():
         raise ConfigError("TM106", f"{config_path} already exists", "this folder is already a teamigrate project; edit teamigrate.yaml instead")
@@ -198,10 +253,12 @@ def plan_init(root: Path, example: bool, now: datetime) -> list[PlannedFile]:
     elif not directory.sum_path.exists():
         # An existing (e.g. Prisma) migrations folder gets the sum of what it holds.
         files.append(PlannedFile(directory.sum_path, SumFile.compute(existing).render().encode()))
+    if schema is not None and not example and not (root / schema).exists():
+        files.append(PlannedFile(root / schema, SCHEMA_STARTER.encode()))
     gitignore = _gitignore_with_state_folder(root / ".gitignore")
     if gitignore is not None:
         files.append(PlannedFile(root / ".gitignore", gitignore))
-    files.append(PlannedFile(config_path, config_text("schema.sql" if example else None).encode()))
+    files.append(PlannedFile(config_path, config_text(DEFAULT_SCHEMA if example else schema).encode()))
     return files
 
 
@@ -215,9 +272,13 @@ def _gitignore_with_state_folder(path: Path) -> bytes | None:
     return current + separator + b"# teamigrate's local caches\n" + STATE_FOLDER.encode() + b"\n"
 
 
-def baseline_new_project(root: Path, url: str, now: datetime) -> int:
-    """`teamigrate init --from-database URL`: init's files plus the baseline, recorded as applied there."""
-    files = plan_init(root, False, now)  # refuses an existing project before anything is written
+def baseline_new_project(root: Path, url: str, now: datetime, schema: str | None = None) -> int:
+    """`teamigrate init --from-database URL`: init's files plus the baseline, recorded as applied there.
+
+    With `schema` (`--schema`), a schema file init makes starts as the
+    baseline's SQL: the schema the history builds, so `check` agrees at once.
+    """
+    files = plan_init(root, False, now, schema)  # refuses an existing project before anything is written
     config = Config(path=root / CONFIG_NAME, migrations=root / "migrations")
     directory = migration_directory(config)
     if directory.exists() and directory.migrations():
@@ -227,9 +288,11 @@ def baseline_new_project(root: Path, url: str, now: datetime) -> int:
     if migration is not None:
         add_migration(directory, (), migration)
     for planned in files:
+        if schema is not None and planned.path == root / schema and migration is not None:
+            planned = PlannedFile(planned.path, planned.data + b"\n" + migration.sql_bytes)
         if planned.path != directory.sum_path or migration is None:
             write_atomically(planned.path, planned.data)
-        output.line(f"wrote {planned.path.relative_to(root)}")
+        output.line(f"wrote {os.path.relpath(planned.path, root)}")
     if migration is None:
         output.line(f"{mask_url(url)} holds no schema objects: nothing to baseline")
         return 0

@@ -1,4 +1,4 @@
-"""`teamigrate server`: the embedded server's status, start, stop, clear and repair."""
+"""`teamigrate server`: the embedded server's status, start, stop, clear and repair; status and stop cover the shadow_pg_bin clusters too."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.errors import ServerError
-from teamigrate.server.cluster import REBUILD_LOSES, embedded_cluster
+from teamigrate.server.cluster import REBUILD_LOSES, PostgresCluster, embedded_cluster, pg_bin_clusters
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.reader import clear_caches
 
 
 def status() -> None:
-    """Say whether the embedded server runs, where, and which version."""
+    """Say whether each server teamigrate runs for this home is running, where, and which version."""
     status = embedded_cluster().status()
     state = f"running (pid {status.pid})" if status.running else "stopped"
     output.line(f"embedded PostgreSQL {status.version}: {state}")
@@ -20,6 +20,19 @@ def status() -> None:
     output.line(f"socket: {status.socket_dir}")
     if status.running:
         output.line(f"url:    {mask_url(status.url)}")
+    # Indented, so that scripts reading the embedded server's `socket:` line (the guides do) still find only one.
+    for cluster in pg_bin_clusters():
+        status = cluster.status()
+        state = f"running (pid {status.pid})" if status.running else "stopped"
+        output.line(f"{_pg_bin_name(cluster)}: {state}")
+        output.line(f"  data:   {status.data_dir}")
+        output.line(f"  socket: {status.socket_dir}")
+        if status.running:
+            output.line(f"  url:    {mask_url(status.url)}")
+
+
+def _pg_bin_name(cluster: PostgresCluster) -> str:
+    return f"PostgreSQL {cluster.major_version} from {cluster.bin_dir}"
 
 
 def start() -> None:
@@ -67,8 +80,11 @@ def repair(yes: bool = False) -> None:
 
 
 def stop() -> None:
-    """Stop the embedded server (it starts again on next use)."""
+    """Stop the embedded server and every cluster run from another bin/ folder (shadow_pg_bin): each starts again on next use."""
     if embedded_cluster().stop():
         output.line("embedded PostgreSQL stopped")
     else:
         output.line("embedded PostgreSQL was not running")
+    for cluster in pg_bin_clusters():
+        if cluster.stop():
+            output.line(f"{_pg_bin_name(cluster)} stopped")

@@ -156,7 +156,10 @@ class PostgresCluster:
             return (self.data_dir / "PG_VERSION").read_text().strip()
         if version_file.is_file():
             return version_file.read_text().strip()
-        out = subprocess.run([str(self.bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=False).stdout
+        try:
+            out = subprocess.run([str(self.bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=False).stdout
+        except OSError:
+            return "?"  # a cluster listed by `server status` whose binaries are gone or never recorded
         return out.split()[-1].split(".")[0] if out else "?"
 
     def url(self, database: str = SUPERUSER) -> str:
@@ -561,3 +564,27 @@ def pg_bin_cluster(bin_dir: Path) -> PostgresCluster:
     home = teamigrate_home() / f"server-{digest}"
     # `server repair` serves the embedded server; this cluster holds nothing but caches.
     return PostgresCluster(bin_dir, home, repair_hint=f"it holds only the shadow's cached templates: delete {home} and run the command again")
+
+
+def pg_bin_clusters() -> list[PostgresCluster]:
+    """Every cluster made from a PostgreSQL bin/ folder in this home (the server-<digest> folders of pg_bin_cluster).
+
+    `server status` and `server stop` must cover them all, and no one config
+    knows which there are: each project may name another bin/ folder.
+    """
+    home = teamigrate_home()
+    return [PostgresCluster(started_from(path / "data"), path, repair_hint=f"delete {path} and run the command again")
+            for path in sorted(home.glob("server-*")) if path.is_dir()]
+
+
+def started_from(data_dir: Path) -> Path:
+    """The bin/ folder a cluster was last started from, as PostgreSQL recorded it; a placeholder before its first start.
+
+    postmaster.opts is the server's own record (its first word is the postgres
+    binary it ran), so no state of ours can disagree with it.
+    """
+    try:
+        words = shlex.split((data_dir / "postmaster.opts").read_text())
+    except (OSError, ValueError):
+        words = []
+    return Path(words[0]).parent if words else Path("/unknown")

@@ -131,3 +131,81 @@ def test_a_failed_init_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stderr.startswith("error[TM201]")
     assert not (tmp_path / "teamigrate.yaml").exists() and not (tmp_path / ".gitignore").exists()
     assert not (tmp_path / "migrations/teamigrate.sum").exists()
+
+
+# --- init --schema [PATH]: a schema file without editing YAML ------------------------------
+
+
+def test_init_schema_sets_schema_and_writes_an_empty_schema_file(tmp_path: Path) -> None:
+    result = run_cli(["init", "--schema"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wrote schema.sql" in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1] == "next: describe your schema in schema.sql and run `teamigrate dev`"
+    config = (tmp_path / "teamigrate.yaml").read_text()
+    assert "schema: schema.sql" in config.splitlines()
+    assert "# schema: schema.sql" not in config
+    assert parse_config(config, tmp_path / "teamigrate.yaml").schema == tmp_path / "schema.sql"
+    schema = (tmp_path / "schema.sql").read_text()
+    assert all(line.startswith("-- ") for line in schema.splitlines()) and "teamigrate dev" in schema
+    # The comment is an empty schema, the same as the empty history: nothing to generate yet.
+    diffed = run_cli(["diff", "--from", "migrations", "--to", "schema", "--format", "summary", "--exit-code"], tmp_path)
+    assert diffed.returncode == 0, diffed.stdout + diffed.stderr  # 2 would mean changes
+    assert "no changes" in diffed.stderr
+
+
+def test_init_schema_path_in_a_folder_and_an_existing_schema_file_is_kept(tmp_path: Path) -> None:
+    nested = tmp_path / "nested"
+    nested.mkdir()
+    assert run_cli(["init", "--schema", "db/schema.sql"], nested).returncode == 0
+    assert "schema: db/schema.sql" in (nested / "teamigrate.yaml").read_text().splitlines()
+    assert (nested / "db" / "schema.sql").read_text().startswith("-- ")
+
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "schema.sql").write_text("CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    result = run_cli(["init", "--schema"], kept)
+    assert result.returncode == 0, result.stderr
+    assert "wrote schema.sql" not in result.stdout.splitlines()
+    assert (kept / "schema.sql").read_text() == "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+    assert "schema: schema.sql" in (kept / "teamigrate.yaml").read_text().splitlines()
+
+    # A path YAML would misread is quoted.
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    assert run_cli(["init", "--schema", "my schema: v1.sql"], odd).returncode == 0
+    assert parse_config((odd / "teamigrate.yaml").read_text(), odd / "teamigrate.yaml").schema == odd / "my schema: v1.sql"
+
+
+def test_init_schema_refuses_a_path_without_schema_and_another_file_with_example(tmp_path: Path) -> None:
+    alone = run_cli(["init", "db.sql"], tmp_path)
+    assert alone.returncode == 2 and "--schema" in alone.stderr
+    mixed = run_cli(["init", "--example", "--schema", "other.sql"], tmp_path)
+    assert mixed.returncode == 2 and "--example writes schema.sql" in mixed.stderr
+    assert not (tmp_path / "teamigrate.yaml").exists()
+    assert run_cli(["init", "--example", "--schema"], tmp_path).returncode == 0
+    assert "schema: schema.sql" in (tmp_path / "teamigrate.yaml").read_text().splitlines()
+
+
+def test_init_from_database_with_schema_starts_the_schema_file_as_the_baseline(tmp_path: Path, make_database) -> None:  # type: ignore[no-untyped-def]
+    legacy = make_database()
+    with psycopg.connect(legacy, autocommit=True) as conn:
+        conn.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL UNIQUE)")
+    result = run_cli(["init", "--from-database", legacy, "--schema"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wrote schema.sql" in result.stdout.splitlines()
+    assert "CREATE TABLE" in (tmp_path / "schema.sql").read_text()
+    # The history and the schema file agree from the start: `check` and `dev` have nothing to say about it.
+    diffed = run_cli(["diff", "--from", "migrations", "--to", "schema", "--format", "summary", "--exit-code"], tmp_path)
+    assert diffed.returncode == 0, diffed.stdout + diffed.stderr  # 2 would mean changes
+    assert "no changes" in diffed.stderr
+
+
+def test_init_schema_beside_existing_migrations_starts_as_the_schema_they_build(tmp_path: Path) -> None:
+    # A Prisma project's folder: an empty schema.sql would ask `dev` to drop every table the history builds.
+    (tmp_path / "migrations/20210101000000_init").mkdir(parents=True)
+    (tmp_path / "migrations/20210101000000_init/migration.sql").write_text('CREATE TABLE "User" (id serial PRIMARY KEY, email text NOT NULL);\n')
+    result = run_cli(["init", "--schema"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'CREATE TABLE public."User"' in (tmp_path / "schema.sql").read_text()
+    diffed = run_cli(["diff", "--from", "migrations", "--to", "schema", "--format", "summary", "--exit-code"], tmp_path)
+    assert diffed.returncode == 0, diffed.stdout + diffed.stderr
