@@ -221,10 +221,13 @@ def squash(
 @app.command()
 def baseline(
     url: Optional[str] = typer.Option(None, "--url", help="The database to baseline (default: database_url, or the project's embedded database)."),
+    from_prisma: bool = typer.Option(False, "--from-prisma", help="Record the migrations Prisma Migrate applied to the database (its _prisma_migrations) as applied, after checking their checksums."),
 ) -> int:
-    """Write the first migration from an existing database's schema and record it as applied there."""
-    from teamigrate.commands.baseline import baseline as run_baseline
+    """Write the first migration from an existing database's schema and record it as applied there; --from-prisma adopts Prisma Migrate's history instead."""
+    from teamigrate.commands.baseline import baseline as run_baseline, baseline_from_prisma
 
+    if from_prisma:
+        return baseline_from_prisma(config(), url=url)
     return run_baseline(config(), url=url)
 
 

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "database_url": "",
     "shadow_database_url": "",
     "shadow_pg_bin": None,
+    "pg_bin": None,
     "schema": None,
     "migrations": "migrations",
     "main_branch": "main",
@@ -51,6 +52,10 @@ class Config:
     database_url: str = ""
     shadow_database_url: str = ""
     shadow_pg_bin: Path | None = None
+    # A PostgreSQL bin/ folder for the servers teamigrate runs itself: the shadow (unless
+    # shadow_database_url or shadow_pg_bin says otherwise) and, with database_url empty,
+    # the development database; e.g. a system PostgreSQL whose extensions the embedded build lacks.
+    pg_bin: Path | None = None
     schema: Path | None = None
     migrations: Path = Path("migrations")
     main_branch: str = "main"
@@ -163,6 +168,7 @@ def parse_config(text: str, path: Path) -> Config:
         database_url=text_value("database_url"),
         shadow_database_url=text_value("shadow_database_url"),
         shadow_pg_bin=optional_path("shadow_pg_bin"),
+        pg_bin=optional_path("pg_bin"),
         schema=optional_path("schema"),
         migrations=root / (text_value("migrations") or "migrations"),
         main_branch=text_value("main_branch") or "main",

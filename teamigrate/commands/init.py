@@ -39,6 +39,11 @@ shadow_database_url: ${{SHADOW_DATABASE_URL:-}}
 # major version of production.
 # shadow_pg_bin: /usr/lib/postgresql/15/bin
 
+# A PostgreSQL bin/ folder for both servers teamigrate runs: the shadow and,
+# with database_url empty, your development database. For extensions the
+# embedded server lacks (pgcrypto, uuid-ossp, PostGIS) that this one has.
+# pg_bin: /usr/lib/postgresql/15/bin
+
 # The desired schema (a .sql file or a folder of them) that `teamigrate dev`
 # generates migrations from. Leave it out when you write migrations by hand.
 {schema_line}
@@ -201,13 +206,24 @@ def init_project(root: Path, example: bool = False, from_database: str | None = 
         write_atomically(planned.path, planned.data)
     for planned in files:
         output.line(f"wrote {os.path.relpath(planned.path, root)}")
+    existing = () if example else MigrationDirectory(root / "migrations", "migrations").migrations()
     if example:
         output.line("next: `teamigrate dev` (applies the migrations to your database), then `teamigrate status`")
+    elif existing:
+        _next_for_existing_migrations(root, len(existing))
     elif schema is not None:
         output.line(f"next: describe your schema in {schema} and run `teamigrate dev`")
     else:
         output.line("next: describe your schema in schema.sql (and set `schema:`) and run `teamigrate dev`, or write migrations with `teamigrate new --empty NAME`")
     return 0
+
+
+def _next_for_existing_migrations(root: Path, count: int) -> None:
+    """An existing history (often a Prisma project's): databases have applied some of it, so the next step is theirs, not a schema's."""
+    lock = " (Prisma's migration_lock.toml there is ignored)" if (root / "migrations" / "migration_lock.toml").exists() else ""
+    output.line(f"found {output.count(count, 'migration')} in migrations/{lock}")
+    output.line("next: `teamigrate status` shows which of them your database has applied, and `teamigrate deploy` applies the rest;")
+    output.line("      on a database Prisma Migrate managed (it has _prisma_migrations), run `teamigrate baseline --from-prisma` first")
 
 
 def with_history_schema(root: Path, files: list[PlannedFile], schema: str | None) -> list[PlannedFile]:

@@ -12,6 +12,7 @@ from teamigrate.commands.new import schema_source
 from teamigrate.errors import DatabaseError, TeamigrateError
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.plan import Plan
+from teamigrate.server.extensions import build_serving, missing_extension, unavailable
 from teamigrate.workspace.proof import prove_plan
 from teamigrate.workspace.schemas import Workspace
 from teamigrate.workspace.project import development_database_url
@@ -60,6 +61,10 @@ def run_plan(url: str, plan: Plan) -> None:
                     conn.execute(statement.sql.encode())
         except psycopg.Error as exc:
             kept = "nothing was changed" if plan.transactional else f"the {number - 1} statements before it were applied"
+            extension = missing_extension(exc)
+            if extension is not None:
+                server, hint = unavailable(extension, build_serving(conn), shadow=False)
+                raise DatabaseError("TM129", f"statement {number} needs extension `{extension}`, {server}; {kept}", hint) from None
             raise DatabaseError(
                 "TM118",
                 f"statement {number} failed on {mask_url(url)}: {mask_url((exc.diag.message_primary or str(exc)).strip())}; {kept}",

@@ -38,7 +38,7 @@ def run_seed(config: Config, url: str) -> None:
                 conn.execute(text.encode())
             except psycopg.Error as exc:
                 # PostgreSQL names no position for errors such as a duplicate key: find the statement.
-                failure = sql_error(exc, config.seed, text, "TM410", failing_line(conn, text))
+                failure = sql_error(exc, config.seed, text, "TM410", failing_line(conn, text), conn=conn, in_shadow=False)
                 if failure.code != "TM410":
                     raise failure from None
                 raise TeamigrateError("TM410", failure.message, "fix the SQL at that line, then run `teamigrate seed`; nothing of the seed was kept") from None

@@ -18,6 +18,8 @@ Public API:
   `replay_into(conn, …)` the same on an open connection.
 - `MigrationFailed`: the error (TM211) with `.migration_id`, `.line`,
   `.pg_message`, `.sqlstate`.
+- `ExtensionUnavailable`: a `MigrationFailed` for an extension the server's
+  build lacks (TM116 in the shadow, TM129 elsewhere), with `.extension`.
 
 Every statement is sent on its own (sqlparse splits the file, keeping every
 character) so a failure names the statement's line even when PostgreSQL gives
@@ -40,6 +42,7 @@ from teamigrate.database import connect, mask_url
 from teamigrate.errors import DatabaseError, MigrationError
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
 from teamigrate.history.table import HistoryTable, now
+from teamigrate.server.extensions import build_serving, missing_extension, unavailable
 
 RESOLVE_HINT = "fix the SQL at that line, then run `teamigrate resolve --rolled-back {id}` and deploy again"
 _TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "ROLLBACK"})
@@ -64,6 +67,19 @@ class MigrationFailed(MigrationError):
         self.line = line
         self.pg_message = pg_message
         self.sqlstate = sqlstate
+
+
+class ExtensionUnavailable(MigrationFailed):
+    """A migration needs an extension the server's PostgreSQL build lacks: TM116 in the shadow, TM129 on the developer's
+    or deployment's database. The SQL is not at fault, so the message names the build and the hint the setting that fixes it."""
+
+    def __init__(self, failure: MigrationFailed, extension: str, conn: psycopg.Connection, *, in_shadow: bool) -> None:
+        server, hint = unavailable(extension, build_serving(conn), shadow=in_shadow)
+        code = "TM116" if in_shadow else "TM129"
+        where = f"{failure.file.rsplit('/', 1)[-1]} line {failure.line}"
+        MigrationError.__init__(self, code, f"migration {failure.migration_id} needs extension `{extension}` ({where}), {server}", hint, migration_id=failure.migration_id)
+        self.file, self.line, self.pg_message, self.sqlstate = failure.file, failure.line, failure.pg_message, failure.sqlstate
+        self.extension = extension
 
 
 @lru_cache(maxsize=512)
@@ -213,20 +229,22 @@ def _pg_message(exc: psycopg.Error) -> str:
     return mask_url(f"{primary} ({detail})" if detail else primary)
 
 
-def _run_statements(conn: psycopg.Connection, migration: Migration, sql: str, file: str, hint: str) -> None:
+def _run_statements(conn: psycopg.Connection, migration: Migration, sql: str, file: str, hint: str, *, in_shadow: bool = False) -> None:
     for statement in check_executable(migration, sql, file):
         try:
             conn.execute(statement.text)
         except psycopg.OperationalError as exc:
             if conn.broken or conn.closed:
                 raise DatabaseError("TM118", f"lost the connection while running {migration.id}/{file}: {mask_url(str(exc).strip())}", "check the server, then `teamigrate status` and deploy again") from None
-            raise _failure(migration.id, file, sql, statement, exc, hint) from None
+            raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
         except psycopg.Error as exc:
-            raise _failure(migration.id, file, sql, statement, exc, hint) from None
+            raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
 
 
-def _failure(migration_id: str, file: str, sql: str, statement: Statement, exc: psycopg.Error, hint: str) -> MigrationFailed:
-    return MigrationFailed(migration_id, f"{migration_id}/{file}", _line_of_error(sql, statement, exc), _pg_message(exc), exc.sqlstate, hint.format(id=migration_id))
+def _failure(migration_id: str, file: str, sql: str, statement: Statement, exc: psycopg.Error, hint: str, conn: psycopg.Connection, *, in_shadow: bool) -> MigrationFailed:
+    failure = MigrationFailed(migration_id, f"{migration_id}/{file}", _line_of_error(sql, statement, exc), _pg_message(exc), exc.sqlstate, hint.format(id=migration_id))
+    extension = missing_extension(exc)
+    return failure if extension is None else ExtensionUnavailable(failure, extension, conn, in_shadow=in_shadow)
 
 
 def execute_migration_sql(conn: psycopg.Connection, migration: Migration, hint: str = RESOLVE_HINT) -> None:
@@ -234,12 +252,12 @@ def execute_migration_sql(conn: psycopg.Connection, migration: Migration, hint: 
     _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint)
 
 
-def _execute(conn: psycopg.Connection, migration: Migration, sql: str, file: str, transactional: bool, hint: str) -> None:
+def _execute(conn: psycopg.Connection, migration: Migration, sql: str, file: str, transactional: bool, hint: str, *, in_shadow: bool = False) -> None:
     if transactional:
         with conn.transaction():
-            _run_statements(conn, migration, sql, file, hint)
+            _run_statements(conn, migration, sql, file, hint, in_shadow=in_shadow)
     else:
-        _run_statements(conn, migration, sql, file, hint)
+        _run_statements(conn, migration, sql, file, hint, in_shadow=in_shadow)
 
 
 def prepare_session(conn: psycopg.Connection) -> None:
@@ -282,6 +300,10 @@ def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Mi
             table.record_applied(migration, started_at, git_commit)
     except MigrationFailed as failure:
         prepare_session(conn)
+        if isinstance(failure, ExtensionUnavailable) and migration.transactional:
+            # Nothing of it ran (its transaction rolled back) and its SQL is not at fault: no 'failed'
+            # row, so that once the server has the extension, deploying again needs no `resolve` first.
+            raise
         table.record_failed(migration, started_at, git_commit, failure.pg_message, failure.line)
         raise
     return time.monotonic() - clock
@@ -431,12 +453,12 @@ def replay_into(conn: psycopg.Connection, migrations: Sequence[Migration], progr
                 if conn.broken or conn.closed:
                     raise DatabaseError("TM118", f"lost the connection while replaying {migration.id}", "check the shadow server and run again") from None
                 whole_file = Statement(migration.sql, 0, 1, (), None)
-                failure = _failure(migration.id, MIGRATION_FILE, migration.sql, whole_file, exc, hint)
+                failure = _failure(migration.id, MIGRATION_FILE, migration.sql, whole_file, exc, hint, conn, in_shadow=True)
                 if not _has_position(exc):
-                    _execute(conn, migration, migration.sql, MIGRATION_FILE, True, hint)  # raises, naming the line
+                    _execute(conn, migration, migration.sql, MIGRATION_FILE, True, hint, in_shadow=True)  # raises, naming the line
                 raise failure from None
         else:
-            _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint)
+            _execute(conn, migration, migration.sql, MIGRATION_FILE, migration.transactional, hint, in_shadow=True)
         prepare_session(conn)
         if progress is not None:
             progress(migration)

@@ -557,13 +557,17 @@ def embedded_cluster() -> PostgresCluster:
     return PostgresCluster(bin_dir, teamigrate_home() / "server")
 
 
-def pg_bin_cluster(bin_dir: Path) -> PostgresCluster:
+def pg_bin_cluster(bin_dir: Path, setting: str = "shadow_pg_bin") -> PostgresCluster:
+    """The cluster teamigrate runs from a PostgreSQL bin/ folder; `setting` (shadow_pg_bin or pg_bin) is the key that named it, for messages."""
     if not (bin_dir / "postgres").is_file() or not (bin_dir / "pg_ctl").is_file():
-        raise ServerError("TM115", f"shadow_pg_bin {bin_dir} has no postgres and pg_ctl", "point it at a PostgreSQL bin/ folder, e.g. /usr/lib/postgresql/15/bin")
+        raise ServerError("TM115", f"{setting} {bin_dir} has no postgres and pg_ctl", "point it at a PostgreSQL bin/ folder, e.g. /usr/lib/postgresql/15/bin")
     digest = hashlib.sha256(str(bin_dir.resolve()).encode()).hexdigest()[:10]
     home = teamigrate_home() / f"server-{digest}"
-    # `server repair` serves the embedded server; this cluster holds nothing but caches.
-    return PostgresCluster(bin_dir, home, repair_hint=f"it holds only the shadow's cached templates: delete {home} and run the command again")
+    # `server repair` serves the embedded server; this cluster holds the shadow's caches and, with pg_bin, development databases.
+    return PostgresCluster(bin_dir, home, repair_hint=(
+        f"it holds the shadow's cached templates and, with pg_bin, the development databases of projects without database_url "
+        f"(`teamigrate reset` rebuilds those): delete {home} and run the command again"
+    ))
 
 
 def pg_bin_clusters() -> list[PostgresCluster]:

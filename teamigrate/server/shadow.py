@@ -1,4 +1,4 @@
-"""Where throwaway databases live: the embedded server, a shadow_pg_bin cluster, or shadow_database_url."""
+"""Where throwaway databases live: the embedded server, a shadow_pg_bin or pg_bin cluster, or shadow_database_url."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class ShadowServer:
             cluster.ensure_running()
             server = cls(cluster.url(), cluster)
         else:
-            server = cls.embedded()
+            server = cls.development(config)
         target = user_database_url if user_database_url is not None else config.database_url
         # same_database reads both as libpq would (host lists, sockets, PG* defaults) and says yes when it cannot tell.
         if target and same_database(server.admin_url, target):
@@ -52,6 +52,19 @@ class ShadowServer:
                 "set shadow_database_url to another server or database, or leave it empty for the embedded server",
             )
         return server
+
+    @classmethod
+    def development(cls, config: Config) -> ShadowServer:
+        """The server teamigrate runs for a project: a cluster from pg_bin, else the embedded one.
+
+        It holds the development database when database_url is empty, and the
+        shadow unless shadow_database_url or shadow_pg_bin names another.
+        """
+        if config.pg_bin is None:
+            return cls.embedded()
+        cluster = pg_bin_cluster(config.pg_bin, "pg_bin")
+        cluster.ensure_running()
+        return cls(cluster.url(), cluster)
 
     @classmethod
     def embedded(cls) -> ShadowServer:

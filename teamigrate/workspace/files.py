@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import sqlparse
 
 from teamigrate.database import connect
 from teamigrate.errors import TeamigrateError
+from teamigrate.server.extensions import ServerBuild, build_serving, missing_extension, unavailable
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
         except psycopg.Error as exc:
             if in_transaction and isinstance(exc, psycopg.errors.ActiveSqlTransaction):
                 raise  # it cannot run in the caller's transaction: the caller loads it elsewhere
-            raise sql_error(exc, sql_file.name, sql_file.text, "TM303", failing_line(conn, sql_file.text)) from None
+            raise sql_error(exc, sql_file.name, sql_file.text, "TM303", failing_line(conn, sql_file.text), conn=conn) from None
 
 
 def failing_line(conn: psycopg.Connection, text: str) -> int | None:
@@ -97,19 +97,17 @@ def run_sql_text(conn: psycopg.Connection, text: str) -> None:
                 conn.execute(statement.encode())
 
 
-_MISSING_EXTENSION = re.compile(r'extension "([^"]+)" is not available|could not open extension control file ".*/([^/"]+)\.control"')
-
-
-def sql_error(exc: psycopg.Error, name: str, text: str, code: str, line: int | None = None) -> TeamigrateError:
+def sql_error(exc: psycopg.Error, name: str, text: str, code: str, line: int | None = None, *,
+              conn: psycopg.Connection | None = None, in_shadow: bool = True) -> TeamigrateError:
+    """The error for SQL of a file that PostgreSQL refused: `code` naming the file and line, or, for an
+    extension the server lacks, TM116 (the shadow) or TM129 (`in_shadow=False`: the developer's database)."""
     message = (exc.diag.message_primary or str(exc)).strip()
-    missing = _MISSING_EXTENSION.search(str(exc))
-    if missing:
-        extension = missing.group(1) or missing.group(2)
-        return TeamigrateError(
-            "TM116",
-            f"{name}: the shadow server has no extension `{extension}`",
-            "install it on the shadow server, or set shadow_pg_bin (PostgreSQL binaries that have it) or shadow_database_url in teamigrate.yaml",
-        )
+    extension = missing_extension(exc)
+    if extension is not None:
+        # The SQL is fine: "fix the SQL at that line" would send the reader the wrong way.
+        build = build_serving(conn) if conn is not None and not conn.closed else ServerBuild(0, None, False)
+        server, hint = unavailable(extension, build, shadow=in_shadow)
+        return TeamigrateError("TM116" if in_shadow else "TM129", f"{name} needs extension `{extension}`, {server}", hint)
     line = _error_line(exc, text) or line
     where = f"{name}:{line}" if line else name
     return TeamigrateError(code, f"{where}: {message}", "fix the SQL at that line")

@@ -1,4 +1,4 @@
-"""The project as configured: its migrations folder as checked out, and its own database (database_url, or one on the embedded server).
+"""The project as configured: its migrations folder as checked out, and its own database (database_url, or one on the embedded or pg_bin server).
 
 Public API: `migration_directory(config)`, `checked_out_migrations(config,
 verify_sum=True)`, `open_target(config)` (a context manager yielding a
@@ -62,17 +62,17 @@ def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
 
 
 def development_database_name(config: Config) -> str:
-    """The project's own database on the embedded server, when database_url is empty."""
+    """The project's own database on the server teamigrate runs (the embedded one, or pg_bin's), when database_url is empty."""
     slug = re.sub(r"[^a-z0-9]+", "_", config.root.name.lower()).strip("_")[:30] or "project"
     digest = hashlib.sha256(str(config.root.resolve()).encode()).hexdigest()[:8]
     return f"dev_{slug}_{digest}"
 
 
 def development_database_url(config: Config, create: bool = True) -> str:
-    """database_url, or the project's database on the embedded server (created on first use)."""
+    """database_url, or the project's database on the server teamigrate runs (pg_bin's, else the embedded one; created on first use)."""
     if config.database_url:
         return config.database_url
-    server = ShadowServer.embedded()
+    server = ShadowServer.development(config)
     name = development_database_name(config)
     if create and not server.database_exists(name):
         try:

@@ -78,9 +78,17 @@ def test_init_keeps_an_existing_prisma_migrations_folder_and_sums_it(tmp_path: P
     (tmp_path / "migrations/20210101000000_init").mkdir(parents=True)
     (tmp_path / "migrations/20210101000000_init/migration.sql").write_text('CREATE TABLE "User" (id serial PRIMARY KEY);\n')
     (tmp_path / "migrations/migration_lock.toml").write_text('provider = "postgresql"\n')
-    assert run_cli(["init"], tmp_path).returncode == 0
+    result = run_cli(["init"], tmp_path)
+    assert result.returncode == 0, result.stderr
     directory = MigrationDirectory(tmp_path / "migrations")
     assert verify(directory.migrations(), directory.read_sum_text()).ids == ("20210101000000_init",)
+    # Not a new project: what was found, and the next step for the databases that applied it, not for a schema.
+    assert result.stdout.splitlines()[-3:] == [
+        "found 1 migration in migrations/ (Prisma's migration_lock.toml there is ignored)",
+        "next: `teamigrate status` shows which of them your database has applied, and `teamigrate deploy` applies the rest;",
+        "      on a database Prisma Migrate managed (it has _prisma_migrations), run `teamigrate baseline --from-prisma` first",
+    ]
+    assert "describe your schema" not in result.stdout
 
 
 def schema_dump(url: str) -> str:

@@ -19,7 +19,7 @@ from teamigrate.config import Config
 from teamigrate.errors import CODES
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.project import development_database_name
-from teamigrate.server.cluster import embedded_bin_dir
+from teamigrate.server.cluster import PostgresCluster, embedded_bin_dir, teamigrate_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -137,9 +137,16 @@ def _environment() -> dict[str, str]:
 
 
 def _drop_development_databases(folder: Path) -> None:
-    server = ShadowServer.embedded()
+    # On the embedded server, and on every pg_bin cluster running in this home: a page that set pg_bin
+    # (and perhaps unset it again) has a development database there too.
+    servers = [ShadowServer.embedded()]
+    for home in teamigrate_home().glob("server-*"):
+        cluster = PostgresCluster(Path("/nonexistent"), home)
+        if cluster.status().running:
+            servers.append(ShadowServer(cluster.url(), cluster))
     for config_path in folder.rglob("teamigrate.yaml"):
-        server.drop_database(development_database_name(Config(path=config_path)))
+        for server in servers:
+            server.drop_database(development_database_name(Config(path=config_path)))
 
 
 @pytest.mark.parametrize("page", GUIDES, ids=lambda path: path.name)
