@@ -249,9 +249,9 @@ def check(
 
 @app.command()
 def changes(
-    base: Optional[str] = typer.Option(None, "--base", help="One side (default: main_branch)."),
+    base: Optional[str] = typer.Option(None, "--base", help="One side (default: main_branch, or origin/<main_branch> when the local one is behind it)."),
     head: Optional[str] = typer.Option(None, "--head", help="The other side (default: HEAD)."),
-    all_branches: bool = typer.Option(False, "--all-branches", help="Every local and remote-tracking branch against main and each other."),
+    all_branches: bool = typer.Option(False, "--all-branches", help="Every branch not merged into main against main and each other (a branch and its remote-tracking branch count as one)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are conflicts."),
 ) -> int:
@@ -263,7 +263,14 @@ def changes(
 
 @app.command()
 def rebase() -> int:
-    """Move this branch's new migrations after the main branch's and resolve teamigrate.sum."""
+    """Move the migrations not on the main branch yet after those that are, and resolve teamigrate.sum.
+
+    The migrations already on the main branch keep their ids, wherever you stand:
+    "the main branch" is origin/<main_branch> unless your local one holds it
+    (after `git fetch` the local one is behind). Standing on main while merging a
+    branch in, it is main before the merge (the first parent), so the branch's
+    migrations move. A squash of migrations on main stays where its range was.
+    """
     from teamigrate.commands.rebase import rebase_migrations
 
     return rebase_migrations(config())

@@ -104,6 +104,7 @@ CODES: dict[str, str] = {
     "TM506": "after `rebase`, the replayed history differs from the schema source (fix the migrations or schema.sql until they agree)",
     "TM507": "`sync` would roll back a migration that stored no down SQL (run `teamigrate reset` to rebuild the database from this checkout)",
     "TM508": "`sync` applied everything but the database still differs from the replayed history (inspect the objects named; `teamigrate reset` rebuilds it)",
+    "TM509": "a squash replaces migrations on main_branch together with migrations that are not: a database at main applied only part of its range (squash only migrations on main)",
     # `check` and `changes` (lead)
     "TM520": "a migration that is already committed (on main_branch or in HEAD) was edited (restore it and put the change in a new migration)",
     "TM521": "a migration new on this branch sorts before the newest migration on main_branch (run `teamigrate rebase`)",
@@ -112,6 +113,7 @@ CODES: dict[str, str] = {
     "TM524": "the schema source differs from the replayed migrations: a schema change with no migration (run `teamigrate new <name>`)",
     "TM525": "the developer's database differs from the replayed migrations (run `teamigrate dev --capture-drift` or `teamigrate reset`)",
     "TM540": "`changes` was given two refs with no common history (compare branches of one repository)",
+    "TM541": "a history holds a squash after only part of the migrations it replaces, which deploy refuses (TM417): it cannot be replayed to compare (squash only migrations on main)",
     # --- TM6xx: lint ---------------------------------------------------------
     "TM601": "the squawk linter is not installed or TEAMIGRATE_SQUAWK names no file (pip install squawk-cli)",
     "TM602": "squawk could not run, crashed or timed out (reinstall it: pip install --force-reinstall squawk-cli)",

@@ -130,6 +130,9 @@ class GitRepository:
         found = self.attempt("merge-base", a, b)  # exit 1: unrelated histories
         return found.decode().strip() if found else None
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.attempt("merge-base", "--is-ancestor", ancestor, descendant) is not None  # exit 1: it is not
+
     def folders_at(self, ref: str, folder: str) -> list[str]:
         """Names of the folders directly inside `folder` as committed at `ref` (the work tree is not touched)."""
         listing = self.run("ls-tree", "-d", "--name-only", ref, "--", folder.rstrip("/") + "/")
@@ -190,6 +193,18 @@ class GitRepository:
         changed = self.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
         untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
         return sorted({name for name in (changed + "\0" + untracked).split("\0") if name})
+
+    def branches(self, merged_into: str | None = None) -> list[tuple[str, str, bool, str | None]]:
+        """(name, commit, is remote-tracking, upstream) of every branch, symbolic refs left out; only those `merged_into` holds, when given."""
+        merged = ("--merged", merged_into) if merged_into else ()
+        listing = self.run("for-each-ref", *merged, "--format=%(refname)%00%(refname:short)%00%(objectname)%00%(symref)%00%(upstream:short)",
+                           "refs/heads", "refs/remotes")
+        found = []
+        for line in listing.splitlines():
+            full, name, commit, symref, upstream = (line.split("\0") + ["", "", "", ""])[:5]
+            if name and commit and not symref:
+                found.append((name, commit, full.startswith("refs/remotes/"), upstream or None))
+        return found
 
     def branch_tips(self) -> dict[str, str]:
         """Every local and remote-tracking branch (symbolic refs like origin/HEAD left out) -> its commit."""

@@ -15,17 +15,21 @@ from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.git import GitRepository
 from teamigrate.history.migrations import Migration, migrations_from_files
+from teamigrate.commands.main_branch import REMOTE, find_main
 from teamigrate.planners.conflicts import Conflict, find_conflicts
+from teamigrate.planners.pairs import Branch, branch_pairs
+from teamigrate.planners.squash import deploy_sequence
 from teamigrate.schema.diff import Change, diff_schemas
 from teamigrate.schema.model import Schema
 from teamigrate.workspace.schemas import Workspace
-
-# Kinds whose collisions are worth a conflict; comments and grants are not.
 
 @dataclass(frozen=True)
 class MigrationChanges:
     id: str
     changes: tuple[Change, ...]
+    # A squash whose replaced migrations are all in the history before it: deploy records it and runs nothing.
+    replaces: tuple[str, ...] = ()
+    recorded_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,21 @@ class Comparison:
 
     def as_json(self) -> dict[str, Any]:
         def side(s: Side) -> dict[str, Any]:
-            return {"ref": s.ref, "migrations": [
-                {"id": m.id, "changes": [_change_json(c) for c in m.changes]} for m in s.migrations]}
+            return {"ref": s.ref, "migrations": [_migration_json(m) for m in s.migrations]}
 
         return {
             "base": side(self.base), "head": side(self.head), "merge_base": self.merge_base,
             "conflicts": [c.__dict__ for c in self.conflicts],
             "same_in_either_order": self.same_in_either_order, "order_problem": self.order_problem,
         }
+
+
+def _migration_json(migration: MigrationChanges) -> dict[str, Any]:
+    found: dict[str, Any] = {"id": migration.id, "changes": [_change_json(c) for c in migration.changes]}
+    if migration.replaces:
+        found["replaces"] = list(migration.replaces)
+        found["recorded_only"] = migration.recorded_only
+    return found
 
 
 def _change_json(change: Change) -> dict[str, Any]:
@@ -103,17 +114,22 @@ class BranchComparer:
             raise TeamigrateError(err.code, f"at {ref}: {err.message}", err.hint) from None
 
     def _state(self, migrations: Sequence[Migration]) -> Schema:
-        key = tuple(f"{m.id}:{m.checksum}" for m in migrations)
+        # Replayed as deploy runs it on a database at the merge base: a squash that follows
+        # the migrations it replaces is recorded, not run (its SQL would create their objects again).
+        sequence = deploy_sequence(migrations)
+        key = tuple(f"{m.id}:{m.checksum}" for m in sequence)
         if key not in self._states:
-            self._states[key] = self.workspace.of_history(migrations)
+            self._states[key] = self.workspace.of_history(sequence)
         return self._states[key]
 
     def _per_migration(self, common: list[Migration], added: list[Migration]) -> tuple[MigrationChanges, ...]:
         result = []
         before = self._state(common)
         for index, migration in enumerate(added):
-            after = self._state([*common, *added[: index + 1]])
-            result.append(MigrationChanges(migration.id, tuple(diff_schemas(before, after).changes)))
+            history = [*common, *added[: index + 1]]
+            after = self._state(history)
+            ran = migration in deploy_sequence(history)
+            result.append(MigrationChanges(migration.id, tuple(diff_schemas(before, after).changes), migration.replaces, not ran))
             before = after
         return tuple(result)
 
@@ -127,21 +143,41 @@ class BranchComparer:
         return diff_schemas(states[0], states[1]).is_empty, None
 
 
-def branch_pairs(repository: GitRepository, main_branch: str) -> list[tuple[str, str]]:
-    """Every local and remote-tracking branch against main, then every pair of them."""
-    listing = repository.run("for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes")
-    branches = sorted({name for name in listing.splitlines() if name and not name.endswith("/HEAD") and name != main_branch
-                       and name != f"origin/{main_branch}"})
-    pairs = [(main_branch, name) for name in branches]
-    pairs += [(a, b) for index, a in enumerate(branches) for b in branches[index + 1:]]
-    return pairs
+@dataclass(frozen=True)
+class PairFailure:
+    """A pair that could not be compared, and why."""
+
+    base_ref: str
+    head_ref: str
+    error: TeamigrateError
 
 
-def run_changes(config: Config, base: str | None, head: str | None, all_branches: bool) -> list[Comparison]:
+def pairs_to_compare(repository: GitRepository, main_branch: str) -> list[tuple[str, str]]:
+    """The main branch (origin/<main> when the local one is behind) against every branch that may still bring migrations, then each pair of them."""
+    main, _ = find_main(repository, main_branch)
+    if main.ref is None:
+        raise TeamigrateError("TM504", f"main_branch `{main_branch}` names no branch here (nor {REMOTE}/{main_branch})",
+                              "fetch it, or set main_branch in teamigrate.yaml")
+    branches = [Branch(name, commit, remote, upstream) for name, commit, remote, upstream in repository.branches()]
+    merged = {name for name, *_ in repository.branches(merged_into=main.ref)}
+    return branch_pairs(branches, main.ref, main.other_names, merged)
+
+
+def run_changes(config: Config, base: str | None, head: str | None, all_branches: bool) -> tuple[list[Comparison], list[PairFailure]]:
     comparer = BranchComparer(config)
-    if all_branches:
-        return [comparer.compare(a, b) for a, b in branch_pairs(comparer.repository, config.main_branch)]
-    return [comparer.compare(base or config.main_branch, head or "HEAD")]
+    if not all_branches:
+        if base is None:
+            main, _ = find_main(comparer.repository, config.main_branch)
+            base = main.ref or config.main_branch
+        return [comparer.compare(base, head or "HEAD")], []
+    comparisons, failures = [], []
+    for a, b in pairs_to_compare(comparer.repository, config.main_branch):
+        # One pair that cannot be compared (a migration that does not replay) must not hide the others.
+        try:
+            comparisons.append(comparer.compare(a, b))
+        except TeamigrateError as err:
+            failures.append(PairFailure(a, b, err))
+    return comparisons, failures
 
 
 def render_comparison(comparison: Comparison) -> list[str]:
@@ -150,7 +186,10 @@ def render_comparison(comparison: Comparison) -> list[str]:
         count = len(side.migrations)
         lines.append(f"  {side.ref}: {count} migration{'s' if count != 1 else ''} since the merge base")
         for migration in side.migrations:
-            lines.append(f"    {migration.id}")
+            if migration.recorded_only:
+                lines.append(f"    {migration.id} (squash of {output.count(len(migration.replaces), 'migration')} already in the history: recorded, not run)")
+            else:
+                lines.append(f"    {migration.id}")
             for change in migration.changes:
                 lines.append(f"      {change.action} {change.kind} {change.name}" + (f": {change.detail}" if change.detail else ""))
     if comparison.conflicts:
@@ -169,12 +208,17 @@ def render_comparison(comparison: Comparison) -> list[str]:
 
 
 def changes(config: Config, base: str | None, head: str | None, all_branches: bool, *, as_json: bool = False, exit_code: bool = False) -> int:
-    comparisons = run_changes(config, base, head, all_branches)
+    comparisons, failures = run_changes(config, base, head, all_branches)
     if as_json:
         output.json_document([comparison.as_json() for comparison in comparisons])
     else:
         for comparison in comparisons:
             for text in render_comparison(comparison):
                 output.line(text)
+    for failure in failures:
+        err = failure.error
+        output.error(TeamigrateError(err.code, f"{failure.base_ref} ↔ {failure.head_ref} cannot be compared: {err.message}", err.hint))
+    if failures:
+        return 1
     conflicted = any(c.conflicts or c.same_in_either_order is False for c in comparisons)
     return 2 if exit_code and conflicted else 0

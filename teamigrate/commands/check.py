@@ -17,6 +17,8 @@ from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.git import GitRepository, blob_id
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, SUM_FILE, Migration, inside_project, migrations_from_files
 from teamigrate.history.sumfile import verify
+from teamigrate.commands.main_branch import find_main
+from teamigrate.planners.mainline import MainLine, main_line
 
 if TYPE_CHECKING:
     from teamigrate.schema.diff import Plan
@@ -115,7 +117,8 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         new_on_branch = _new_on_branch(migrations, committed)
         lint = background.submit(_lint_findings, config, new_on_branch)  # squawk runs while edits are looked for
         if committed is not None:
-            findings.extend(_branch_findings(committed, migrations, new_on_branch))
+            assert repository is not None
+            findings.extend(_branch_findings(committed, migrations, repository, head))
         elif repository is not None and head is not None:
             output.warn(f"main_branch `{config.main_branch}` names no branch here (nor origin/{config.main_branch}): edited and misordered migrations are not checked")
         findings.extend(lint.result())
@@ -133,6 +136,7 @@ class Committed:
     """The migrations folder as main_branch and HEAD hold it, each file by its git blob id."""
 
     main_ref: str
+    main_commit: str
     folder: str  # as git names it
     main: dict[str, str]
     head: dict[str, str] | None  # None: HEAD is main_branch's commit, or there is none
@@ -143,47 +147,55 @@ class Committed:
         # Object ids, not contents: a file is unchanged when its bytes hash to the committed id.
         commits = [main_commit] if head is None or head == main_commit else [main_commit, head]
         main, *at_head = repository.blob_ids_at(commits, relative)
-        return cls(main_ref, relative, main, at_head[0] if at_head else None)
+        return cls(main_ref, main_commit, relative, main, at_head[0] if at_head else None)
 
-    def main_ids(self, migrations: Sequence[Migration]) -> set[str]:
-        """The migrations on main_branch that this history keeps."""
-        # Migrations a squash here replaces are gone on purpose: neither missing nor an order to keep.
-        replaced = {old for m in migrations for old in m.replaces}
-        return _folders(self.main) - replaced
+    def main_line(self, migrations: Sequence[Migration]) -> MainLine:
+        # A squash here of migrations on main sits where its range sat; the ones it replaces are gone on purpose.
+        return main_line({m.id: m.replaces for m in migrations}, _folders(self.main))
 
 
 def _new_on_branch(migrations: list[Migration], committed: Committed | None) -> list[Migration]:
     if committed is None:
         return migrations
-    main_ids = committed.main_ids(migrations)
-    return [m for m in migrations if m.id not in main_ids]
+    new = set(committed.main_line(migrations).new)
+    return [m for m in migrations if m.id in new]
 
 
-def _branch_findings(committed: Committed, migrations: list[Migration], new_on_branch: list[Migration]) -> list[Finding]:
-    """Migrations edited since main_branch or HEAD, misordered or missing."""
+def _branch_findings(committed: Committed, migrations: list[Migration], repository: GitRepository, head: str | None) -> list[Finding]:
+    """Migrations edited since main_branch or HEAD, misordered, squashed in part, or missing."""
     found = _edited_findings(migrations, committed.main, committed.main_ref, "is on")
     if committed.head is not None:
         found.extend(_edited_findings(migrations, committed.head, "HEAD", "was committed in", exclude=_folders(committed.main)))
-    main_ids = committed.main_ids(migrations)
-    found.extend(_order_findings(new_on_branch, sorted(main_ids), committed.main_ref))
-    for migration_id in sorted(main_ids - {m.id for m in migrations}):
+    line = committed.main_line(migrations)
+    found.extend(_order_findings(line, committed.main_ref))
+    for squash in line.partial_squashes:
+        replaces = next(m.replaces for m in migrations if m.id == squash)
+        outside = [old for old in replaces if old not in _folders(committed.main)]
+        found.append(Finding(
+            "TM509", f"squash {squash} replaces migrations on {committed.main_ref} together with {', '.join(outside)}, not on it: a database at {committed.main_ref} applied only part of its range",
+            f"squash only migrations that are on {committed.main_ref} (squash again with --from/--to), or keep the old migrations", squash))
+    missing = sorted(line.on_main - {m.id for m in migrations})
+    if missing and head is not None:
+        # Only what this branch once had is missing; what main gained since the branch left it is not merged yet.
+        base = repository.merge_base(committed.main_commit, head)
+        had = set(repository.folders_at(base, committed.folder)) if base is not None else set()
+        missing = [i for i in missing if i in had]
+    for migration_id in missing:
         found.append(Finding("TM522", f"migration {migration_id} is on {committed.main_ref} but not here",
                              f"restore it: git checkout {committed.main_ref} -- {committed.folder}/{migration_id}", migration_id))
     return found
 
 
 def _main_and_head(repository: GitRepository, main_branch: str) -> tuple[str | None, str | None, str | None]:
-    """The main ref and its commit, and HEAD's commit, asked of git at once.
+    """The main ref and its commit, and HEAD's commit.
 
-    The main ref is main_branch, or its remote-tracking branch in a checkout
-    that has only that (a CI pull-request job).
+    The main ref is origin/<main_branch> unless the local main_branch holds it
+    (planners.mainline.main_ref): after `git fetch` the local one is stale; in a
+    CI pull-request job it is absent. During a merge on main, the local main is
+    still the first parent: what was on main before the merge.
     """
-    local, remote, head = repository.resolve_all(main_branch, f"origin/{main_branch}", "HEAD")
-    if local is not None:
-        return main_branch, local, head
-    if remote is not None:
-        return f"origin/{main_branch}", remote, head
-    return None, None, head
+    main, head = find_main(repository, main_branch)
+    return main.ref, main.commit, head
 
 
 def _read_inputs(config: Config, repository: GitRepository | None, staged: bool) -> Inputs:
@@ -285,14 +297,12 @@ def _edited_findings(migrations: Sequence[Migration], committed: dict[str, str],
     return findings
 
 
-def _order_findings(new_on_branch: Sequence[Migration], main_ids: Sequence[str], main_branch: str) -> list[Finding]:
-    if not main_ids:
-        return []
-    newest = main_ids[-1]
+def _order_findings(line: MainLine, main_branch: str) -> list[Finding]:
+    newest = line.newest_on_main
     return [
-        Finding("TM521", f"migration {m.id} is new on this branch but sorts before {newest}, already on {main_branch}",
-                "run `teamigrate rebase` to move this branch's migrations after main's", m.id)
-        for m in new_on_branch if m.id < newest
+        Finding("TM521", f"migration {migration_id} is new on this branch but sorts before {newest}, already on {main_branch}",
+                "run `teamigrate rebase` to move this branch's migrations after main's", migration_id)
+        for migration_id in line.misordered if migration_id not in line.partial_squashes
     ]
 
 

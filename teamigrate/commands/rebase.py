@@ -1,4 +1,4 @@
-"""`teamigrate rebase`: move this branch's new migrations after the other side's and resolve teamigrate.sum."""
+"""`teamigrate rebase`: keep the ids of the migrations already on main, move the others after them, resolve teamigrate.sum."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
 from teamigrate.git import GitRepository
+from teamigrate.commands.main_branch import find_main
+from teamigrate.planners.mainline import main_line
 from teamigrate.planners.rebase import RebasePlan, Rename, plan_rebase
 from teamigrate.workspace.project import migration_directory, open_target
 from teamigrate.history.migrations import Migration
@@ -26,11 +28,11 @@ from teamigrate.workspace.project import development_database_name, development_
 
 @dataclass(frozen=True)
 class Sides:
-    """Where the other side's migrations are read from, and what to tell the user to do next."""
+    """Which migrations are already on main (they keep their ids), and what to tell the user to do next."""
 
     kind: str  # "merge" | "rebase" | "branch"
-    other: str
-    base: str | None
+    label: str  # what "main" is here, for the messages
+    settled: frozenset[str]
     next_step: str
 
 
@@ -45,19 +47,15 @@ def rebase_migrations(config: Config, now: datetime | None = None) -> int:
             f"git reports conflicts in {', '.join(unresolved)} besides teamigrate.sum",
             "resolve those files and `git add` them, then run `teamigrate rebase` again",
         )
-    sides = _sides(repository, config)
+    sides = _sides(repository, config, folder)
     directory = migration_directory(config)
     migrations = directory.migrations()
-    plan = plan_rebase(
-        [m.id for m in migrations],
-        repository.folders_at(sides.other, folder),
-        repository.folders_at(sides.base, folder) if sides.base else [],
-        now or datetime.now(),
-    )
+    line = main_line({m.id: m.replaces for m in migrations}, sides.settled)
+    plan = plan_rebase([m.id for m in migrations], line, now or datetime.now())
     sum_text = directory.read_sum_text() or ""
     conflicted = has_conflict_markers(sum_text)
     if plan.is_empty and not conflicted:
-        output.line(f"nothing to rebase: this branch's migrations already come after {_label(repository, sides)}'s")
+        output.line(f"nothing to rebase: this branch's migrations already come after {sides.label}'s")
         return 0
 
     result = _renamed(migrations, plan)
@@ -69,6 +67,8 @@ def rebase_migrations(config: Config, now: datetime | None = None) -> int:
     _move_all(repository, folder, plan.renames)
     for rename in plan.renames:
         output.line(f"renamed {rename.old_id} -> {rename.new_id}")
+    for squash in line.settled_squashes:
+        output.line(f"kept {squash} in place: it replaces migrations that are on {sides.label}")
     result_sum.write(directory.sum_path)
     repository.stage(sum_path)
     output.line(f"rewrote {sum_path} ({output.count(len(result), 'migration')}) and staged it")
@@ -77,30 +77,41 @@ def rebase_migrations(config: Config, now: datetime | None = None) -> int:
     return 0
 
 
-def _label(repository: GitRepository, sides: Sides) -> str:
-    return sides.other if sides.kind == "branch" else repository.run("rev-parse", "--short", sides.other)
+def _sides(repository: GitRepository, config: Config, folder: str) -> Sides:
+    """What is already on main: the same answer `check` gives, wherever one stands.
 
-
-def _sides(repository: GitRepository, config: Config) -> Sides:
+    The main branch is origin/<main_branch> unless the local one holds it. Standing
+    on main while merging a branch in, the local main is still the merge's first
+    parent (HEAD), so main's migrations keep their ids and the branch's move.
+    """
+    main, _ = find_main(repository, config.main_branch)
+    settled: set[str] = set(repository.folders_at(main.commit, folder)) if main.commit else set()
+    label = main.ref or config.main_branch
     integration = repository.integration()
+    if integration is not None and integration.kind == "merge":
+        if main.ref is None:
+            # No main branch to ask: the side being merged in keeps its ids, as before main_branch was known.
+            settled = _folders_at(repository, folder, integration.other, repository.merge_base(integration.other, integration.branch))
+            label = repository.run("rev-parse", "--short", integration.other)
+        return Sides("merge", label, frozenset(settled), "the merge is ready: finish it with `git commit --no-edit`")
     if integration is not None:
-        base = repository.merge_base(integration.other, integration.branch)
-        if integration.kind == "merge":
-            return Sides("merge", integration.other, base, "the merge is ready: finish it with `git commit --no-edit`")
         # Mid-rebase, HEAD is the upstream plus this branch's commits replayed
         # so far, whose migrations earlier stops already moved: all of it is
         # settled, and only what the commit being replayed adds is new.
-        return Sides("rebase", "HEAD", base, "continue the rebase with `git rebase --continue`")
-    for candidate in (config.main_branch, f"origin/{config.main_branch}"):
-        if repository.resolve(candidate) is not None:
-            head = repository.resolve("HEAD")
-            base = repository.merge_base(candidate, head) if head else None
-            return Sides("branch", candidate, base, "commit the renamed migrations and teamigrate.sum")
+        settled |= set(repository.folders_at("HEAD", folder))
+        return Sides("rebase", label if main.ref else repository.run("rev-parse", "--short", "HEAD"), frozenset(settled),
+                     "continue the rebase with `git rebase --continue`")
+    if main.ref is not None:
+        return Sides("branch", label, frozenset(settled), "commit the renamed migrations and teamigrate.sum")
     raise TeamigrateError(
         "TM504",
         f"no merge or rebase is in progress and main_branch `{config.main_branch}` names no branch here",
         f"run it during `git merge {config.main_branch}` / `git rebase {config.main_branch}`, or fetch the branch, or set main_branch in teamigrate.yaml",
     )
+
+
+def _folders_at(repository: GitRepository, folder: str, *refs: str | None) -> set[str]:
+    return {name for ref in refs if ref for name in repository.folders_at(ref, folder)}
 
 
 def _renamed(migrations: Sequence[Migration], plan: RebasePlan) -> list[Migration]:

@@ -14,6 +14,7 @@ from teamigrate.history.apply import apply_migration, rollback_migration
 from teamigrate.workspace.project import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, MODIFIED, MigrationState, blocking_problem, migration_states
+from teamigrate.history.table import now
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.workspace.schemas import Workspace
 
@@ -54,7 +55,8 @@ def applied_migrations(states: Sequence[MigrationState]) -> list[AppliedMigratio
             continue
         down = state.row.down_sql if state.row is not None else state.migration.down_sql if state.migration else None
         checksum = state.row.checksum if state.row is not None else state.checksum
-        applied.append(AppliedMigration(state.id, checksum, down if down and down.strip() else None))
+        replaces = state.row.replaces if state.row is not None else state.migration.replaces if state.migration else ()
+        applied.append(AppliedMigration(state.id, checksum, down if down and down.strip() else None, replaces))
     return applied
 
 
@@ -91,6 +93,14 @@ def _execute(target: Target, migrations: Sequence[Migration], plan: SyncPlan, gi
         target.table.rename(rename.old_id, rename.new_id)
         rows[rename.new_id] = rows.pop(rename.old_id)
         output.line(f"renamed  {rename.old_id} -> {rename.new_id} (rebased; not run again)")
+    for squash in plan.unsquashed:
+        # The migrations it replaces are checked out: they describe the objects it made.
+        if squash in rows:
+            target.table.mark_rolled_back(squash)
+        output.line(f"unsquashed  {squash} (this branch has the migrations it replaces; nothing undone)")
+    for migration_id in plan.recorded:
+        target.table.record_applied(by_id[migration_id], now(), git_commit)
+        output.line(f"recorded  {migration_id} as applied (made by the squash; not run)")
     for migration_id in plan.rollbacks:
         row = rows.get(migration_id)
         down = row.down_sql if row is not None else by_id[migration_id].down_sql
@@ -110,6 +120,8 @@ def _report(plan: SyncPlan) -> None:
         output.line(f"teamigrate: {len(plan.renames)} rebased migrations are applied under their old ids")
     if plan.rollbacks:
         output.line(f"teamigrate: applied in your database but not on this branch: {', '.join(sorted(plan.rollbacks))}")
+    if plan.unsquashed:
+        output.line(f"teamigrate: squashes applied in your database stand for migrations of this branch: {', '.join(plan.unsquashed)}")
     if plan.applies:
         output.line(f"teamigrate: pending on this branch: {', '.join(plan.applies)}")
     if not plan.is_empty:

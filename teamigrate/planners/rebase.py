@@ -1,4 +1,4 @@
-"""Pure planning of `rebase`: which of this branch's migrations keep their ids and which move after the other side's."""
+"""Pure planning of `rebase`: the migrations already on main keep their ids, the others move after them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from teamigrate.history.migrations import migration_name, new_migration_id
+from teamigrate.planners.mainline import MainLine
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,23 @@ class RebasePlan:
         return not self.renames
 
 
-def branch_migrations(ours_ids: Iterable[str], theirs_ids: Iterable[str], base_ids: Iterable[str]) -> list[str]:
-    """This branch's new migrations: here, and neither on the other side nor at the merge base."""
-    shared = set(theirs_ids) | set(base_ids)
-    return sorted(set(ours_ids) - shared)
+def plan_rebase(history_ids: Iterable[str], line: MainLine, now: datetime) -> RebasePlan:
+    """Migrations on main keep their ids; the new ones move after main's newest, in their order.
 
-
-def plan_rebase(ours_ids: Iterable[str], theirs_ids: Iterable[str], base_ids: Iterable[str], now: datetime) -> RebasePlan:
-    ours = set(ours_ids)
-    theirs = set(theirs_ids)
-    new = branch_migrations(ours, theirs, base_ids)
-    kept = sorted((ours | theirs) - set(new))
+    A squash of main's migrations is not new (it sits where its range sat), and one
+    that replaces migrations on main among others stays put too: moved, it would
+    run after migrations that need what its range created.
+    """
+    ids = sorted(set(history_ids))
+    unmovable = set(line.partial_squashes)
     renames: list[Rename] = []
-    # Walk this branch's migrations in order after the other side's newest one:
-    # each that still sorts after its predecessor keeps its id, the first that
-    # does not (and, since `now` is late, every one after it) gets a fresh one.
-    cursor = max(kept, default=None)
-    for migration_id in new:
+    # Walk the new migrations in order after main's newest one: each that still
+    # sorts after its predecessor keeps its id, the first that does not (and,
+    # since `now` is late, every one after it) gets a fresh one.
+    cursor = line.newest_on_main
+    for migration_id in line.new:
+        if migration_id in unmovable:
+            continue
         if cursor is None or migration_id > cursor:
             cursor = migration_id
             continue
@@ -50,5 +51,4 @@ def plan_rebase(ours_ids: Iterable[str], theirs_ids: Iterable[str], base_ids: It
         renames.append(Rename(migration_id, new_id))
         cursor = new_id
     renamed = {rename.old_id: rename.new_id for rename in renames}
-    result = sorted([*kept, *(renamed.get(i, i) for i in new)])
-    return RebasePlan(renames=tuple(renames), result_ids=tuple(result))
+    return RebasePlan(renames=tuple(renames), result_ids=tuple(sorted(renamed.get(i, i) for i in ids)))

@@ -46,3 +46,29 @@ def squash_id(span: SquashRange, name: str) -> str:
             "choose another --name (ids with the same timestamp sort by name)",
         )
     return candidate
+
+
+def deploy_sequence(history: Sequence[Migration]) -> tuple[Migration, ...]:
+    """The migrations that run when `history` is applied in this order to an empty database, the way deploy counts a squash.
+
+    A squash whose replaced migrations all ran before it is recorded, not run (its
+    SQL would create their objects a second time); one that follows only part of
+    them is what deploy refuses (TM417), and is refused here too.
+    """
+    ran: set[str] = set()
+    sequence: list[Migration] = []
+    for migration in history:
+        done = [old for old in migration.replaces if old in ran]
+        if migration.replaces and len(done) == len(migration.replaces):
+            ran.add(migration.id)
+            continue
+        if done:
+            raise MigrationError(
+                "TM541",
+                f"{migration.id} replaces {len(migration.replaces)} migrations and follows only {len(done)} of them ({', '.join(done)}): deploy would refuse it (TM417)",
+                "squash only migrations that every branch already has (those on the main branch), or keep the old migrations on this branch",
+                migration_id=migration.id,
+            )
+        ran.add(migration.id)
+        sequence.append(migration)
+    return tuple(sequence)

@@ -1,4 +1,4 @@
-"""Pure planning of `sync`: which migrations run, which are undone, which are recognised under a new id."""
+"""Pure planning of `sync`: which migrations run, which are undone, which are recognised under a new id or behind a squash."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class AppliedMigration:
     id: str
     checksum: str
     down_sql: str | None = None
+    replaces: tuple[str, ...] = ()  # a squash: the migrations it stands for
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,17 @@ class SyncPlan:
     kept: tuple[str, ...] = ()
     # Every applied migration (after renames) whose row stored no down SQL.
     without_down: frozenset[str] = frozenset()
+    # Applied squashes absent from the checkout, which holds the migrations they replace
+    # (a branch from before the squash): the same objects under the old names. Their
+    # rows are closed and nothing is rolled back: their down SQL would drop what the
+    # old migrations made.
+    unsquashed: tuple[str, ...] = ()
+    # Those old migrations, recorded as applied without running (a database built from the squash has no rows for them).
+    recorded: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.renames or self.rollbacks or self.irreversible or self.applies)
+        return not (self.renames or self.rollbacks or self.irreversible or self.applies or self.unsquashed or self.recorded)
 
     def reordered(self) -> SyncPlan:
         """The fallback for out-of-order pending migrations: undo the later applied ones and re-apply all in order."""
@@ -65,6 +73,8 @@ class SyncPlan:
             modified=self.modified,
             kept=tuple(i for i in self.kept if i not in later),
             without_down=self.without_down,
+            unsquashed=self.unsquashed,
+            recorded=self.recorded,
         )
 
 
@@ -92,9 +102,11 @@ def plan_sync(applied: Sequence[AppliedMigration], checked_out: Sequence[Checked
 
     renamed = {rename.old_id: rename.new_id for rename in renames}
     current = {renamed.get(row.id, row.id): row for row in applied}
-    absent = sorted((i for i in current if i not in checkout), reverse=True)
-    kept = sorted(i for i in current if i in checkout)
-    pending = sorted(i for i in checkout if i not in current)
+    unsquashed = sorted(i for i, row in current.items() if i not in checkout and row.replaces and all(old in checkout for old in row.replaces))
+    recorded = sorted({old for i in unsquashed for old in current[i].replaces if old not in current})
+    absent = sorted((i for i in current if i not in checkout and i not in unsquashed), reverse=True)
+    kept = sorted({*(i for i in current if i in checkout), *recorded})
+    pending = sorted(i for i in checkout if i not in current and i not in recorded)
     newest_kept = kept[-1] if kept else None
     return SyncPlan(
         renames=tuple(renames),
@@ -102,7 +114,9 @@ def plan_sync(applied: Sequence[AppliedMigration], checked_out: Sequence[Checked
         irreversible=tuple(i for i in absent if current[i].down_sql is None),
         applies=tuple(pending),
         out_of_order=tuple(i for i in pending if newest_kept is not None and i < newest_kept),
-        modified=tuple(i for i in kept if current[i].checksum != checkout[i].checksum),
+        modified=tuple(i for i in kept if i in current and current[i].checksum != checkout[i].checksum),
         kept=tuple(kept),
         without_down=frozenset(i for i, row in current.items() if row.down_sql is None),
+        unsquashed=tuple(unsquashed),
+        recorded=tuple(recorded),
     )

@@ -205,6 +205,35 @@ def test_a_squash_of_main_migrations_is_not_misordered(team: Team) -> None:
     assert "check passed: 1 migration" in result.stdout
 
 
+def test_after_a_fetch_origin_main_is_main_and_what_it_gained_is_not_missing(team: Team) -> None:
+    """The local main is behind origin/main: check compares with origin/main, and its new migrations are not merged yet, not missing."""
+    dev = _schema_project(team)
+    dev.git("push", "-q", "origin", "main")
+    dev.git("checkout", "-q", "-b", "feature")
+    other = team.developer("bob")
+    other.add_migration("20260103000000_tags", "CREATE TABLE tags (name text PRIMARY KEY);\n")
+    other.git("push", "-q", "origin", "main")
+    dev.git("fetch", "-q", "origin")
+    assert dev.ok("check").stdout.strip() == "check passed: 2 migrations"
+    result = _check_with_a_migration_before_main(dev)
+    assert _codes(result) == ["TM521"]
+    assert "sorts before 20260103000000_tags, already on origin/main" in result.stderr
+
+
+def test_a_squash_of_main_and_branch_migrations_is_refused(team: Team) -> None:
+    dev = _schema_project(team)
+    dev.git("checkout", "-q", "-b", "feature")
+    tags = "CREATE TABLE tags (name text PRIMARY KEY);\n"
+    dev.add_migration("20260103000000_tags", tags)
+    dev.write("schema.sql", USERS + POSTS + tags)
+    dev.ok("squash", "--from", "20260102000000_posts", "--to", "20260103000000_tags", "--name", "posts_and_tags")
+    result = dev.run("check", "--json")
+    assert result.returncode == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "TM509" and finding["migration"] == "20260103000000_posts_and_tags"
+    assert "20260103000000_tags, not on it" in finding["message"]
+
+
 def test_only_origin_main_is_enough_to_check_the_order(team: Team) -> None:
     """A CI checkout of a pull request has origin/main and no local main."""
     dev = _schema_project(team)

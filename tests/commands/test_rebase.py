@@ -116,3 +116,10 @@ def test_rebase_renames_the_rows_of_migrations_already_applied_and_an_uncommitte
     assert after[moved_phone] == before[extra]
     # main's migration is not on this branch yet: nothing to apply, nothing ran twice.
     assert dev.ok("sync").stdout.strip() == "in step: 3 migrations applied, nothing to do"
+
+
+def test_rebase_help_says_what_is_already_on_main(team: Team) -> None:
+    dev = team.developer("dev")
+    text = " ".join(dev.ok("rebase", "--help").stdout.split())
+    assert "The migrations already on the main branch keep their ids, wherever you stand" in text
+    assert "it is main before the merge (the first parent), so the branch's migrations move" in text

@@ -123,3 +123,77 @@ def test_rollback_after_a_squash_undoes_the_squash_as_one_step(project: Project)
         assert project.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'") == [(0,)]
         project.ok("dev")
         assert schema_dump(project.database_url) == before
+
+
+# --- a squash on a branch while main moves on ---------------------------------------
+
+MOOD = "20261101000000_create_people"
+NAME = "20261102000000_add_name"
+PETS = "20261103000000_create_pets"
+LATER = "20261120000000_add_email"
+
+
+def test_squash_on_a_branch_while_main_moves_on_stays_in_place_and_deploys(team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    alice = team.developer("alice")
+    alice.add_migration(MOOD, "CREATE TYPE mood AS ENUM ('happy', 'sad');\nCREATE TABLE people (id int PRIMARY KEY, mood mood);\n",
+                        "DROP TABLE people;\nDROP TYPE mood;\n")
+    alice.add_migration(NAME, "ALTER TABLE people ADD COLUMN name text;\n", "ALTER TABLE people DROP COLUMN name;\n")
+    alice.add_migration(PETS, "CREATE TABLE pets (id int PRIMARY KEY, owner int REFERENCES people, mood mood);\n", "DROP TABLE pets;\n")
+    alice.git("push", "-q", "origin", "main")
+    alice.ok("sync")
+    ci = team.developer("ci")
+    ci.ok("deploy")
+    bob = team.developer("bob")
+    bob.ok("sync")
+
+    alice.ok("hooks", "install")
+    alice.git("checkout", "-q", "-b", "squash-start")
+    alice.ok("squash", "--from", MOOD, "--to", NAME, "--name", "people")
+    squash = f"{NAME.split('_')[0]}_people"
+    assert alice.migration_ids() == [squash, PETS]
+    alice.git("add", "-A", "migrations")
+    commit = alice.try_git("commit", "-m", "squash the start")
+    assert commit.returncode == 0 and "check passed" in commit.stderr, commit.stderr
+    # Alice's database records the squash; back on main (before the squash) nothing of it is undone.
+    alice.ok("deploy")
+    alice.git("checkout", "-q", "main")
+    back = alice.ok("sync")
+    assert "rolled back" not in back.stdout
+    assert alice.schema_dump() == fresh_replay(alice)
+    alice.git("checkout", "-q", "squash-start")
+    assert "rolled back" not in alice.ok("sync").stdout
+
+    # Main moves on meanwhile.
+    bob.add_migration(LATER, "ALTER TABLE people ADD COLUMN email text;\n", "ALTER TABLE people DROP COLUMN email;\n")
+    bob.ok("sync")
+    bob.git("push", "-q", "origin", "main")
+    ci.git("pull", "-q", "--ff-only")
+    ci.ok("deploy")
+
+    alice.git("fetch", "-q", "origin")  # her local main is behind origin/main now
+    assert alice.ok("check", "--no-cache").returncode == 0
+    result = alice.ok("rebase")
+    assert "nothing to rebase" in result.stdout
+    assert alice.migration_ids() == [squash, PETS]
+
+    merge = alice.try_git("merge", "origin/main")
+    assert merge.returncode != 0 and "Merge conflict in migrations/teamigrate.sum" in merge.stdout
+    rebased = alice.ok("rebase")
+    assert "renamed" not in rebased.stdout
+    assert f"kept {squash} in place" in rebased.stdout
+    assert alice.migration_ids() == [squash, PETS, LATER]
+    commit = alice.try_git("commit", "--no-edit")
+    assert commit.returncode == 0 and "check passed" in commit.stderr, commit.stdout + commit.stderr
+    assert alice.ok("sync").returncode == 0
+    alice.git("push", "-q", "origin", "squash-start:main")
+
+    ci.git("pull", "-q", "--ff-only")
+    deployed = ci.ok("deploy")
+    assert f"recorded {squash} as applied" in deployed.stdout
+    bob.git("pull", "-q", "--ff-only")
+    bob.ok("sync")
+    bob.ok("deploy")  # records the squash in Bob's history too
+    fresh = fresh_replay(alice)
+    assert ci.schema_dump() == bob.schema_dump() == alice.schema_dump() == fresh
+    for developer in (ci, bob, alice):
+        assert states(developer) == {squash: "applied", PETS: "applied", LATER: "applied"}

@@ -169,3 +169,30 @@ def test_an_out_of_order_migration_that_gives_another_schema_is_applied_in_order
     assert result.stdout.index(f"applied  {BETWEEN}") < result.stdout.index(f"applied  {A}")
     assert dev.sql("SELECT answer()") == [(2,)]
     assert dev.schema_dump() == fresh_replay(dev)
+
+
+def test_switching_across_a_squash_undoes_nothing(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    """A database built from a squash, then a branch from before it (and back): same objects, other names; nothing runs."""
+    dev = team.developer("dev")
+    dev.add_migration(INIT, "CREATE TABLE users (id bigint PRIMARY KEY);\n", "DROP TABLE users;\n")
+    dev.add_migration(A, "CREATE TABLE things (id int, owner bigint REFERENCES users);\n", "DROP TABLE things;\n")
+    dev.add_migration(B, "ALTER TABLE users ADD COLUMN email text;\n", "ALTER TABLE users DROP COLUMN email;\n")
+    dev.git("checkout", "-q", "-b", "squashed")
+    dev.ok("squash", "--from", INIT, "--to", A, "--name", "start")
+    squash = f"{A.split('_')[0]}_start"
+    dev.git("add", "-A", "migrations")
+    dev.git("commit", "-q", "--no-verify", "-m", "squash")
+    dev.ok("sync")
+    assert set(dev.history()) == {squash, B}  # built from the squash: no rows for the old migrations
+
+    dev.git("checkout", "-q", "main")
+    result = dev.ok("sync")
+    assert f"unsquashed  {squash}" in result.stdout
+    assert f"recorded  {INIT} as applied" in result.stdout and f"recorded  {A} as applied" in result.stdout
+    assert "rolled back" not in result.stdout and "applied  " not in result.stdout.replace("as applied", "")
+    assert dev.schema_dump() == fresh_replay(dev)
+    assert "in step" in dev.ok("sync").stdout
+
+    dev.git("checkout", "-q", "squashed")
+    assert "in step" in dev.ok("sync").stdout  # the squash counts as applied through the old rows
+    assert dev.schema_dump() == fresh_replay(dev)

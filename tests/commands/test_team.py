@@ -179,3 +179,60 @@ def test_pull_rebase_with_the_hooks_installed_syncs_once_the_rebase_is_done(team
     assert_in_step(bob, fresh_replay(bob))
     amended = bob.try_git("commit", "-q", "--amend", "--no-edit")
     assert amended.returncode == 0 and "sync" not in amended.stderr and "in step" not in amended.stderr
+
+
+PRIORITY = "20261105000000_add_priority"
+NICKNAME = "20261108000000_add_nickname"
+
+
+def test_merging_a_feature_branch_into_main_moves_the_features_migrations(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
+    """On main, `git merge origin/feat-x` where main has a newer migration: the feature's migration moves, main's keeps its id."""
+    alice, bob = start(team)
+    ci = team.developer("ci")  # production: deploys main
+    ci.ok("deploy")
+    # Bob's feature branch, pushed for review: a migration older than the one main gets next.
+    bob.git("checkout", "-q", "-b", "feat-x")
+    bob.add_migration(PRIORITY, "ALTER TABLE users ADD COLUMN priority int NOT NULL DEFAULT 0;\n", "ALTER TABLE users DROP COLUMN priority;\n")
+    bob.ok("sync")
+    bob.git("push", "-q", "-u", "origin", "feat-x")
+    before = bob.history()[PRIORITY]
+    alice.add_migration(NICKNAME, "ALTER TABLE users ADD COLUMN nickname text;\n", "ALTER TABLE users DROP COLUMN nickname;\n")
+    alice.ok("sync")
+    alice.git("push", "-q", "origin", "main")
+    ci.git("pull", "-q", "--ff-only")
+    ci.ok("deploy")
+
+    # Alice merges the feature into main, with the hooks: the merge commit runs `check --staged`.
+    alice.ok("hooks", "install")
+    alice.git("fetch", "-q", "origin")
+    merge = alice.try_git("merge", "origin/feat-x")
+    assert merge.returncode != 0 and "Merge conflict in migrations/teamigrate.sum" in merge.stdout
+    result = alice.ok("rebase")
+    [moved] = [i for i in alice.migration_ids() if i.endswith("_add_priority")]
+    assert moved > NICKNAME
+    assert f"renamed {PRIORITY} -> {moved}" in result.stdout
+    assert NICKNAME in alice.migration_ids()  # main's migration keeps its id
+    assert "the merge is ready" in result.stdout
+    commit = alice.try_git("commit", "--no-edit")
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "check passed" in commit.stderr
+    assert alice.ok("check").returncode == 0
+    assert "nothing to rebase" in alice.ok("rebase").stdout
+
+    sync = alice.ok("sync")
+    assert f"applied  {moved}" in sync.stdout
+    alice.git("push", "-q", "origin", "main")
+    ci.git("pull", "-q", "--ff-only")
+    deployed = ci.ok("deploy")
+    assert f"applied {moved}" in deployed.stdout and "out of order" not in deployed.stderr
+
+    # Bob applied the feature's migration under its old id: sync recognises it and runs nothing twice.
+    bob.git("checkout", "-q", "main")
+    bob.git("pull", "-q", "--ff-only")
+    bob_sync = bob.ok("sync")
+    assert f"renamed  {PRIORITY} -> {moved}" in bob_sync.stdout
+    assert bob.history()[moved] == before
+
+    fresh = fresh_replay(alice)
+    for developer in (alice, bob, ci):
+        assert_in_step(developer, fresh)

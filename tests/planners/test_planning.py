@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from teamigrate.planners.rebase import Rename, plan_rebase
+from teamigrate.planners.mainline import main_line
+from teamigrate.planners.rebase import RebasePlan, Rename, plan_rebase
 from teamigrate.planners.sync import AppliedMigration, CheckedOutMigration, SyncPlan, plan_sync
 
 NOW = datetime(2026, 12, 1, 9, 0, 0)
@@ -14,10 +15,16 @@ BASE = ["20261101000000_init"]
 # --- plan_rebase ----------------------------------------------------------
 
 
+def rebase(ours: list[str], main: list[str]) -> RebasePlan:
+    """The history after merging main into a branch that holds `ours`; main's migrations keep their ids."""
+    ids = {*ours, *main}
+    return plan_rebase(ids, main_line({i: () for i in ids}, main), NOW)
+
+
 def test_rebase_moves_our_migration_after_theirs() -> None:
     ours = [*BASE, "20261110000000_add_email"]
     theirs = [*BASE, "20261115000000_add_orders"]
-    plan = plan_rebase(ours, theirs, BASE, NOW)
+    plan = rebase(ours, theirs)
     assert plan.renames == (Rename("20261110000000_add_email", "20261201090000_add_email"),)
     assert plan.result_ids == ("20261101000000_init", "20261115000000_add_orders", "20261201090000_add_email")
 
@@ -25,7 +32,7 @@ def test_rebase_moves_our_migration_after_theirs() -> None:
 def test_rebase_keeps_relative_order_of_many_and_ids_strictly_increase() -> None:
     ours = [*BASE, "20261102000000_a", "20261103000000_b", "20261104000000_c"]
     theirs = [*BASE, "20261120000000_x"]
-    plan = plan_rebase(ours, theirs, BASE, NOW)
+    plan = rebase(ours, theirs)
     assert [r.old_id for r in plan.renames] == ["20261102000000_a", "20261103000000_b", "20261104000000_c"]
     assert [r.new_id for r in plan.renames] == ["20261201090000_a", "20261201090001_b", "20261201090002_c"]
     assert list(plan.result_ids) == sorted(plan.result_ids)
@@ -35,21 +42,21 @@ def test_rebase_keeps_relative_order_of_many_and_ids_strictly_increase() -> None
 def test_rebase_with_a_clock_behind_theirs_still_moves_after_them() -> None:
     ours = [*BASE, "20261102000000_a", "20261103000000_b"]
     theirs = [*BASE, "20261230235959_x"]
-    plan = plan_rebase(ours, theirs, BASE, NOW)
+    plan = rebase(ours, theirs)
     assert [r.new_id for r in plan.renames] == ["20261231000000_a", "20261231000001_b"]
 
 
 def test_rebase_nothing_to_do_when_already_after_theirs() -> None:
     ours = [*BASE, "20261120000000_a"]
     theirs = [*BASE, "20261110000000_x"]
-    plan = plan_rebase(ours, theirs, BASE, NOW)
+    plan = rebase(ours, theirs)
     assert plan.is_empty
     assert plan.result_ids == ("20261101000000_init", "20261110000000_x", "20261120000000_a")
 
 
 def test_rebase_nothing_to_do_without_new_migrations_on_either_side() -> None:
-    assert plan_rebase(BASE, BASE, BASE, NOW).is_empty
-    assert plan_rebase(BASE, [*BASE, "20261110000000_x"], BASE, NOW).is_empty
+    assert rebase(BASE, BASE).is_empty
+    assert rebase(BASE, [*BASE, "20261110000000_x"]).is_empty
 
 
 def test_rebase_keeps_ours_that_already_sort_after_the_renamed_ones() -> None:
@@ -57,7 +64,7 @@ def test_rebase_keeps_ours_that_already_sort_after_the_renamed_ones() -> None:
     # (now) is later still, so b moves too to stay after a.
     ours = [*BASE, "20261105000000_a", "20261125000000_b"]
     theirs = [*BASE, "20261110000000_x"]
-    plan = plan_rebase(ours, theirs, BASE, NOW)
+    plan = rebase(ours, theirs)
     assert [r.old_id for r in plan.renames] == ["20261105000000_a", "20261125000000_b"]
     assert list(plan.result_ids) == ["20261101000000_init", "20261110000000_x", "20261201090000_a", "20261201090001_b"]
 
@@ -66,7 +73,7 @@ def test_rebase_does_not_count_migrations_from_the_merge_base_as_ours() -> None:
     base = [*BASE, "20261102000000_shared"]
     ours = [*base, "20261103000000_mine"]
     theirs = [*base, "20261110000000_theirs"]
-    plan = plan_rebase(ours, theirs, base, NOW)
+    plan = rebase(ours, theirs)
     assert [r.old_id for r in plan.renames] == ["20261103000000_mine"]
 
 
@@ -177,3 +184,31 @@ def test_sync_reordered_is_identity_without_out_of_order() -> None:
     plan = plan_sync(applied("20261101000000_init"), checked_out("20261101000000_init", "20261102000000_a"))
     assert plan.reordered() is plan
     assert SyncPlan().is_empty
+
+
+def test_sync_to_a_branch_before_a_squash_closes_the_squash_and_undoes_nothing() -> None:
+    # The database applied a, b and then recorded the squash of them; the checkout is from before the squash.
+    rows = [*applied("20261101000000_a", "20261102000000_b"),
+            AppliedMigration("20261102000000_squash", "sum-squash", "-- undo all", ("20261101000000_a", "20261102000000_b"))]
+    plan = plan_sync(rows, checked_out("20261101000000_a", "20261102000000_b", "20261103000000_c"))
+    assert plan.unsquashed == ("20261102000000_squash",)
+    assert plan.rollbacks == () and plan.recorded == ()
+    assert plan.applies == ("20261103000000_c",)
+    assert not plan.is_empty
+
+
+def test_sync_from_a_database_built_by_the_squash_records_the_old_migrations_without_running_them() -> None:
+    rows = [AppliedMigration("20261102000000_squash", "sum-squash", "-- undo all", ("20261101000000_a", "20261102000000_b")),
+            *applied("20261103000000_c")]
+    plan = plan_sync(rows, checked_out("20261101000000_a", "20261102000000_b", "20261103000000_c"))
+    assert plan.unsquashed == ("20261102000000_squash",)
+    assert plan.recorded == ("20261101000000_a", "20261102000000_b")
+    assert plan.applies == () and plan.rollbacks == () and plan.out_of_order == ()
+    assert plan.kept == ("20261101000000_a", "20261102000000_b", "20261103000000_c")
+
+
+def test_sync_rolls_back_a_squash_whose_migrations_this_branch_lacks() -> None:
+    rows = [AppliedMigration("20261102000000_squash", "sum-squash", "-- undo all", ("20261101000000_a", "20261102000000_b"))]
+    plan = plan_sync(rows, checked_out("20261101000000_a"))
+    assert plan.unsquashed == ()
+    assert plan.rollbacks == ("20261102000000_squash",)
