@@ -65,10 +65,11 @@ def _in_order_anyway(config: Config, migrations: Sequence[Migration], plan: Sync
     by_id = {m.id: m for m in migrations}
     workspace = Workspace.for_config(config)
     # Both through the replay cache: they share every cached prefix up to the first migration applied out of order.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        in_order = pool.submit(workspace.of_history, migrations)
-        as_applied = workspace.of_history([*(by_id[i] for i in plan.kept), *(by_id[i] for i in plan.applies)])
-    differences = diff_schemas(in_order.result(), as_applied).changed_objects
+    # One after the other, not side by side: both run their tails in a transaction on that same template, and
+    # two such transactions creating the same objects deadlock each other (TM211 "deadlock detected").
+    in_order = workspace.of_history(migrations)
+    as_applied = workspace.of_history([*(by_id[i] for i in plan.kept), *(by_id[i] for i in plan.applies)])
+    differences = diff_schemas(in_order, as_applied).changed_objects
     if differences:
         output.note(f"{', '.join(plan.out_of_order)} sort before applied migrations and give another schema applied now ({', '.join(differences)}): re-applying in order")
         return False
