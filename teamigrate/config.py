@@ -31,8 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "history_table": "public.teamigrate_history",
     "auto_sync": False,
     "lint": {"disable": [], "levels": {}},
+    "deploy": {"lock_timeout": "5s", "retries": 5, "statement_timeout": None},
 }
 LINT_KEYS = ("disable", "levels")
+DEPLOY_KEYS = ("lock_timeout", "retries", "statement_timeout")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
@@ -44,6 +48,15 @@ _MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
 class LintConfig:
     disable: tuple[str, ...] = ()
     levels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """How migrations wait for locks when applied to a database (deploy, dev, reset)."""
+
+    lock_timeout: float | None = 5.0  # seconds; None: wait as long as it takes
+    retries: int = 5  # tries after the first, when a lock timeout stopped it
+    statement_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class Config:
     history_table: str = "public.teamigrate_history"
     auto_sync: bool = False
     lint: LintConfig = field(default_factory=LintConfig)
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     @property
     def root(self) -> Path:
@@ -134,7 +148,12 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError("TM105", "`lint` must be a mapping with `disable` and `levels`", "e.g. lint: {disable: [], levels: {}}")
     _reject_unknown(lint_raw, dict.fromkeys(LINT_KEYS), f"{path.name} lint")
 
-    values = {key: _expand(data[key], key) if key in data else default for key, default in DEFAULTS.items() if key != "lint"}
+    deploy_raw = data.get("deploy") or {}
+    if not isinstance(deploy_raw, dict):
+        raise ConfigError("TM105", "`deploy` must be a mapping with `lock_timeout`, `retries` and `statement_timeout`", "e.g. deploy: {lock_timeout: 5s, retries: 5}")
+    _reject_unknown(deploy_raw, dict.fromkeys(DEPLOY_KEYS), f"{path.name} deploy")
+
+    values = {key: _expand(data[key], key) if key in data else default for key, default in DEFAULTS.items() if key not in ("lint", "deploy")}
     root = path.parent
 
     def text_value(key: str) -> str:
@@ -176,6 +195,48 @@ def parse_config(text: str, path: Path) -> Config:
         history_table=history_table,
         auto_sync=auto_sync,
         lint=LintConfig(disable=tuple(disable), levels=dict(levels)),
+        deploy=_deploy_config(deploy_raw),
+    )
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from `500ms`, `5s`, `10min`, `1h` or a bare number of seconds; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(str(value))
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(str(value))
+        return float(value)
+    match = _DURATION.match(str(value))
+    if match is None:
+        raise ValueError(str(value))
+    return float(match.group(1)) * _DURATION_UNITS[(match.group(2) or "s").lower()]
+
+
+def _deploy_config(raw: dict[Any, Any]) -> DeployConfig:
+    defaults = DeployConfig()
+
+    def timeout(key: str, default: float | None) -> float | None:
+        if key not in raw:
+            return default
+        value = _expand(raw[key], f"deploy.{key}")
+        if value is None or value == "" or (isinstance(value, str) and value.lower() in ("null", "none", "off")):
+            return None  # no timeout: wait as PostgreSQL does by default
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise ConfigError("TM105", f"`deploy.{key}` must be a duration, not `{value}`", f"e.g. {key}: 5s (units ms, s, min, h), or null for none") from None
+        return seconds or None  # 0 means no timeout, as in PostgreSQL
+
+    retries = _expand(raw.get("retries", defaults.retries), "deploy.retries")
+    if isinstance(retries, str) and retries.strip().isdigit():
+        retries = int(retries)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError("TM105", "`deploy.retries` must be a whole number of tries after the first (0 or more)", "e.g. retries: 5")
+    return DeployConfig(
+        lock_timeout=timeout("lock_timeout", defaults.lock_timeout),
+        retries=retries,
+        statement_timeout=timeout("statement_timeout", defaults.statement_timeout),
     )
 
 

@@ -40,7 +40,7 @@ CODES: dict[str, str] = {
     "TM202": "a migration folder has no migration.sql (add it, or remove the folder)",
     "TM203": "a migration.sql is empty (write its SQL, or remove the folder)",
     "TM204": "a migration.sql or down.sql is not plain UTF-8 text: bad bytes, a byte-order mark or NUL bytes (re-save the file named as UTF-8 without BOM)",
-    "TM205": "a migration has an unknown `-- teamigrate:` directive (use no-transaction, allow <rule> or replaces ID …)",
+    "TM205": "a migration has an unknown `-- teamigrate:` directive (use no-transaction, allow <rule>, replaces ID …, lock-timeout 30s or statement-timeout 10min)",
     "TM206": "teamigrate.sum is missing (run `teamigrate hash` and commit it)",
     "TM207": "teamigrate.sum does not match the migrations: one was added, removed or edited (restore it, or run `teamigrate hash` if the change is intended)",
     "TM208": "teamigrate.sum's first line does not match the lines below: the file was edited by hand (run `teamigrate hash`)",
@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "TM222": "a migration has no down.sql, so it cannot be rolled back (write its down.sql)",
     "TM223": "the migrations folder, a migration folder, migration.sql, down.sql or teamigrate.sum leads outside the project, through a symlink or `migrations:` (replace the link with the file itself; nothing was read or written)",
     "TM224": "the database role may not read or write the history table (grant it the privileges the hint names, or set another history_table)",
+    "TM230": "a migration timed out waiting for its locks on every try and is still pending (end the blocking sessions the message names, or raise deploy.lock_timeout / deploy.retries)",
     # --- TM3xx: schema engine ----------------------------------------------
     # schema sources, `diff` and the proof by replay (lead)
     "TM301": "a schema source (--from/--to) is not one teamigrate knows (see `teamigrate diff --help`)",

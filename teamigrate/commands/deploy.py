@@ -2,18 +2,21 @@
 
 Public API: `deploy(config, url=None) -> int` and `apply_pending(target,
 migrations, git_commit)` (the locked core that `sync` and `dev` reuse; it
-assumes the caller holds `target.table.locked()`).
+assumes the caller holds `target.table.locked()`); `lock_retries(target)`: the lock-timeout
+retries, reported, with a watcher that names the blocking sessions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.git import head_commit
 from teamigrate.history.apply import apply_migrations
+from teamigrate.history.locks import BlockerWatch, LockRetries, LockWait, describe_blockers, show_duration
 from teamigrate.workspace.project import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
@@ -60,5 +63,28 @@ def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: s
             output.line(f"applied {migration.id} ({seconds * 1000:.0f} ms)")
             bar.advance(migration.id)
 
-        apply_migrations(target.conn, target.table, todo, git_commit, on_applied=applied)
+        if not todo:
+            return 0
+        with lock_retries(target) as locks:
+            apply_migrations(target.conn, target.table, todo, git_commit, on_applied=applied, locks=locks)
     return len(todo)
+
+
+@contextmanager
+def lock_retries(target: Target, watch: bool = True) -> Iterator[LockRetries]:
+    """Retries on lock timeouts for the migrations run on `target`, reported as they happen (deploy, dev, reset, sync, rollback)."""
+    if not watch:
+        yield LockRetries(target.locks, report_lock_wait)
+        return
+    # The watcher names the sessions a migration waits for while it waits: after its lock_timeout
+    # nothing waits any more, and TM230 would have no one to name.
+    with BlockerWatch(target.url, target.conn.info.backend_pid) as watcher:
+        yield LockRetries(target.locks, report_lock_wait, watcher.last_seen)
+
+
+def report_lock_wait(wait: LockWait) -> None:
+    timeout = f" {show_duration(wait.lock_timeout)}" if wait.lock_timeout is not None else ""
+    output.warn(
+        f"{wait.migration_id} waited its lock_timeout{timeout} for locks (try {wait.attempt} of {wait.tries}), "
+        f"blocked by {describe_blockers(wait.blockers)}; rolled back, retrying in {wait.delay:.1f} s"
+    )

@@ -70,6 +70,16 @@ auto_sync: false
 lint:
   disable: []
   # levels: {{ban-drop-column: error, adding-not-nullable-field: warning}}
+
+# How a migration waits for its locks (deploy, dev, reset): it gives up after
+# lock_timeout, so that queries queued behind it go on, and is tried again
+# with backoff up to `retries` more times. statement_timeout caps each
+# statement (null: none). A migration may set its own with a first-lines
+# `-- teamigrate: lock-timeout 30s` or `-- teamigrate: statement-timeout 10min`.
+deploy:
+  lock_timeout: 5s
+  retries: 5
+  # statement_timeout: 10min
 """
 
 # (name, migration.sql, down.sql) of the example shop.

@@ -6,6 +6,7 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
+from teamigrate.commands.deploy import lock_retries
 from teamigrate.history.apply import rollback_migration
 from teamigrate.workspace.project import checked_out_migrations, open_target
 from teamigrate.planners.rollback import plan_rollback
@@ -22,10 +23,11 @@ def rollback(config: Config, *, steps: int | None = None, to: str | None = None)
         if not plan:
             output.line(f"nothing to roll back: {to} is the newest applied migration")
             return 0
-        for undo in plan:
-            seconds = rollback_migration(target.conn, target.table, undo.migration_id, undo.down_sql)
-            for old in undo.replaces:
-                target.table.mark_rolled_back(old)
-            output.line(f"rolled back {undo.migration_id} with {undo.source} ({seconds * 1000:.0f} ms)")
+        with lock_retries(target) as locks:
+            for undo in plan:
+                seconds = rollback_migration(target.conn, target.table, undo.migration_id, undo.down_sql, locks)
+                for old in undo.replaces:
+                    target.table.mark_rolled_back(old)
+                output.line(f"rolled back {undo.migration_id} with {undo.source} ({seconds * 1000:.0f} ms)")
     output.line(f"rolled back {len(plan)} migration{'s' if len(plan) != 1 else ''} in {mask_url(url)}; `teamigrate dev` applies them again")
     return 0

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from teamigrate import output
+from teamigrate.commands.deploy import lock_retries
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
 from teamigrate.git import GitRepository
 from teamigrate.planners.sync import AppliedMigration, CheckedOutMigration, SyncPlan, plan_sync
-from teamigrate.history.apply import apply_migration, rollback_migration
+from teamigrate.history.apply import apply_migration_retrying, rollback_migration
 from teamigrate.workspace.project import Target, checked_out_migrations, open_target
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, MODIFIED, MigrationState, blocking_problem, migration_states
@@ -102,15 +103,17 @@ def _execute(target: Target, migrations: Sequence[Migration], plan: SyncPlan, gi
     for migration_id in plan.recorded:
         target.table.record_applied(by_id[migration_id], now(), git_commit)
         output.line(f"recorded  {migration_id} as applied (made by the squash; not run)")
-    for migration_id in plan.rollbacks:
-        row = rows.get(migration_id)
-        down = row.down_sql if row is not None else by_id[migration_id].down_sql
-        seconds = rollback_migration(target.conn, target.table, migration_id, down)
-        where = "not on this branch" if migration_id not in by_id else "re-applied below, in order"
-        output.line(f"rolled back  {migration_id} ({where}; {seconds:.2f}s)")
-    for migration_id in plan.applies:
-        seconds = apply_migration(target.conn, target.table, by_id[migration_id], git_commit)
-        output.line(f"applied  {migration_id} ({seconds:.2f}s)")
+    # No watcher connection for a sync with nothing to run (the post-checkout hook runs it often).
+    with lock_retries(target, watch=bool(plan.rollbacks or plan.applies)) as locks:
+        for migration_id in plan.rollbacks:
+            row = rows.get(migration_id)
+            down = row.down_sql if row is not None else by_id[migration_id].down_sql
+            seconds = rollback_migration(target.conn, target.table, migration_id, down, locks)
+            where = "not on this branch" if migration_id not in by_id else "re-applied below, in order"
+            output.line(f"rolled back  {migration_id} ({where}; {seconds:.2f}s)")
+        for migration_id in plan.applies:
+            seconds = apply_migration_retrying(target.conn, target.table, by_id[migration_id], git_commit, locks)
+            output.line(f"applied  {migration_id} ({seconds:.2f}s)")
     if plan.is_empty:
         output.line(f"in step: {output.count(len(plan.kept), 'migration')} applied, nothing to do")
 

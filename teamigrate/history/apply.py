@@ -10,9 +10,12 @@ Public API:
   transaction, no-transaction ones statement by statement in autocommit.
 - `apply_migration(conn, table, migration, git_commit=None)`: run it and record
   its history row, in the same transaction when it is transactional.
-- `apply_migrations(conn, table, migrations, git_commit=None, on_applied=None)`:
-  the same for many, several to a round trip where nothing needs a closer look.
-- `rollback_migration(conn, table, migration_id, down_sql)`.
+- `apply_migrations(conn, table, migrations, git_commit=None, on_applied=None, locks=None)`:
+  the same for many, several to a round trip where nothing needs a closer look;
+  with `locks` (history/locks.py) each one waits at most its lock_timeout for its
+  locks and is tried again, whole, when that ran out.
+- `apply_migration_retrying(conn, table, migration, git_commit, locks)`: one migration, with lock retries.
+- `rollback_migration(conn, table, migration_id, down_sql, locks=None)`.
 - `prepare_session(conn)`: the login session's settings again (run after each migration).
 - `replay(url, migrations, progress=None)`: into a scratch database, no history;
   `replay_into(conn, …)` the same on an open connection.
@@ -40,6 +43,7 @@ from sqlparse.engine import FilterStack
 
 from teamigrate.database import connect, mask_url
 from teamigrate.errors import DatabaseError, MigrationError
+from teamigrate.history.locks import LOCK_NOT_AVAILABLE, LockPolicy, LockRetries, LocksUnavailable, LockWait
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
 from teamigrate.history.table import HistoryTable, now
 from teamigrate.server.extensions import build_serving, missing_extension, unavailable
@@ -277,8 +281,12 @@ def prepare_session(conn: psycopg.Connection) -> None:
         conn.execute("SET client_connection_check_interval = '1s'")
 
 
-def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None) -> float:
-    """Run the migration and record it; a failure is recorded as 'failed' (after the rollback) and raised. Returns seconds."""
+def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None, locks: LockPolicy | None = None) -> float:
+    """Run the migration and record it; a failure is recorded as 'failed' (after the rollback) and raised. Returns seconds.
+
+    With `locks`, a transactional migration runs under its lock_timeout (and statement_timeout), and a lock
+    timeout is raised without a 'failed' row: its transaction rolled back, so it is simply still pending.
+    """
     table.ensure()
     check_executable(migration)
     started_at = now()
@@ -289,12 +297,18 @@ def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Mi
         # still the migration's own transaction.
         if migration.transactional:
             with conn.transaction():
+                if locks is not None:
+                    conn.execute(locks.for_migration(migration.directives).set_sql(local=True))
                 _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
                 prepare_session(conn)
                 table.record_applied(migration, started_at, git_commit)
         else:
             # The 'started' row is committed first, so a crash halfway leaves a trace for deploy to refuse on.
             table.record_started(migration, started_at, git_commit)
+            if locks is not None:
+                # Not retried (statements before a timeout stay done), so only the migration's own
+                # lock-timeout applies; the session's settings come back with prepare_session below.
+                conn.execute(LockPolicy(None, locks.statement_timeout).for_migration(migration.directives).set_sql(local=False))
             _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
             prepare_session(conn)
             table.record_applied(migration, started_at, git_commit)
@@ -304,6 +318,8 @@ def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Mi
             # Nothing of it ran (its transaction rolled back) and its SQL is not at fault: no 'failed'
             # row, so that once the server has the extension, deploying again needs no `resolve` first.
             raise
+        if locks is not None and migration.transactional and failure.sqlstate == LOCK_NOT_AVAILABLE:
+            raise  # rolled back whole, to be tried again: still pending, not failed
         table.record_failed(migration, started_at, git_commit, failure.pg_message, failure.line)
         raise
     return time.monotonic() - clock
@@ -316,7 +332,7 @@ BATCH_BYTES = 1 << 20
 
 def apply_migrations(
     conn: psycopg.Connection, table: HistoryTable, migrations: Sequence[Migration], git_commit: str | None = None,
-    on_applied: Callable[[Migration, float], None] | None = None,
+    on_applied: Callable[[Migration, float], None] | None = None, locks: LockRetries | None = None,
 ) -> None:
     """Apply `migrations` in order, each in its own transaction with its history row; stop at (and raise) the first failure.
 
@@ -327,29 +343,62 @@ def apply_migrations(
     committed. That migration is then applied again on its own the statement-by-statement way,
     which rolls back again and records the failure with its line: the same result as applying
     every migration alone, for the price of one round trip per batch instead of several per migration.
+    With `locks`, a migration stopped by its lock_timeout is tried again (alone) after a backoff, and
+    LocksUnavailable (TM230) is raised when its tries run out.
     """
+    policy = locks.policy if locks is not None else None
     table.ensure()
     pending = list(migrations)
     while pending:
         batch = _batch(pending)
         if not batch:
             migration = pending.pop(0)
-            seconds = apply_migration(conn, table, migration, git_commit)
+            seconds = apply_migration_retrying(conn, table, migration, git_commit, locks)
             if on_applied is not None:
                 on_applied(migration, seconds)
             continue
-        applied = _apply_batch(conn, table, batch, git_commit)
+        applied, sqlstate = _apply_batch(conn, table, batch, git_commit, policy)
         durations = table.durations([m.id for m in applied]) if applied else {}
         for migration in applied:
             if on_applied is not None:
                 on_applied(migration, durations.get(migration.id, 0) / 1000)
         del pending[: len(applied)]
         if len(applied) < len(batch):
-            # The batch stopped at this one: on its own it fails again, is recorded as failed and raised.
+            # The batch stopped at this one: on its own it fails again, is recorded as failed and raised;
+            # unless a lock timeout stopped it, which counts as its first try.
             migration = pending.pop(0)
-            seconds = apply_migration(conn, table, migration, git_commit)
+            timed_out = 1 if sqlstate == LOCK_NOT_AVAILABLE and locks is not None else 0
+            seconds = apply_migration_retrying(conn, table, migration, git_commit, locks, timed_out)
             if on_applied is not None:
                 on_applied(migration, seconds)
+
+
+def apply_migration_retrying(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None, locks: LockRetries | None, timed_out: int = 0) -> float:
+    """apply_migration, tried again while its lock_timeout runs out; `timed_out` tries already did. Returns seconds."""
+    if locks is None or not migration.transactional:
+        return apply_migration(conn, table, migration, git_commit, locks.policy if locks is not None else None)
+    return _retrying(migration, locks, lambda: apply_migration(conn, table, migration, git_commit, locks.policy), timed_out)
+
+
+def _retrying(migration: Migration, locks: LockRetries, attempt: Callable[[], float], timed_out: int = 0) -> float:
+    """`attempt()` (one whole transaction) again after a backoff each time PostgreSQL's lock_timeout stopped it."""
+    policy = locks.policy.for_migration(migration.directives)
+    tries = policy.retries + 1
+    while True:
+        if timed_out >= tries:
+            raise LocksUnavailable(migration.id, tries, policy.lock_timeout, locks.blockers())
+        if timed_out:
+            # Waiting outside any transaction: the queries that queued behind the migration's lock run meanwhile.
+            delay = policy.backoff(timed_out)
+            if locks.on_wait is not None:
+                locks.on_wait(LockWait(migration.id, timed_out, tries, policy.lock_timeout, delay, locks.blockers()))
+            time.sleep(delay)
+        try:
+            return attempt()
+        except MigrationFailed as failure:
+            if failure.sqlstate != LOCK_NOT_AVAILABLE:
+                raise
+            timed_out += 1
 
 
 def _batchable(migration: Migration) -> bool:
@@ -367,21 +416,21 @@ def _batch(pending: Sequence[Migration]) -> list[Migration]:
     return batch
 
 
-def _apply_batch(conn: psycopg.Connection, table: HistoryTable, batch: Sequence[Migration], git_commit: str | None) -> list[Migration]:
-    """Run the batch as one query; the migrations that committed (all of them, unless one failed)."""
+def _apply_batch(conn: psycopg.Connection, table: HistoryTable, batch: Sequence[Migration], git_commit: str | None, locks: LockPolicy | None) -> tuple[list[Migration], str | None]:
+    """Run the batch as one query; the migrations that committed (all of them, unless one failed) and the error's SQLSTATE."""
     from psycopg.pq import TransactionStatus
 
     session = "RESET ROLE;\nRESET ALL;\n" + ("SET client_connection_check_interval = '1s';\n" if conn.info.server_version >= 140000 else "")
     # "\n;\n" ends a last statement without a semicolon, or a trailing -- comment, before what follows.
     # pg_stat_activity shows the whole batch as the query; its application_name says which migration runs.
     text = "".join(
-        f"BEGIN;\nSET LOCAL application_name = '{_application_name(m)}';\n{m.sql}\n;\n{session}{table.applied_row_sql(m, git_commit)};\nCOMMIT;\n"
+        f"BEGIN;\nSET LOCAL application_name = '{_application_name(m)}';\n{_lock_settings(m, locks)}{m.sql}\n;\n{session}{table.applied_row_sql(m, git_commit)};\nCOMMIT;\n"
         for m in batch
     )
     try:
         conn.execute(text.encode())
-        return list(batch)
-    except psycopg.Error:
+        return list(batch), None
+    except psycopg.Error as exc:
         if conn.broken or conn.closed:
             raise DatabaseError("TM118", f"lost the connection while applying {batch[0].id} and after", "check the server, then `teamigrate status` and deploy again") from None
         if conn.info.transaction_status == TransactionStatus.INERROR:
@@ -393,7 +442,11 @@ def _apply_batch(conn: psycopg.Connection, table: HistoryTable, batch: Sequence[
             if migration.id not in committed:
                 break
             done.append(migration)
-        return done
+        return done, exc.sqlstate
+
+
+def _lock_settings(migration: Migration, locks: LockPolicy | None) -> str:
+    return locks.for_migration(migration.directives).set_sql(local=True) if locks is not None else ""
 
 
 def _application_name(migration: Migration) -> str:
@@ -401,16 +454,29 @@ def _application_name(migration: Migration) -> str:
     return f"teamigrate {migration.id}"[:63]
 
 
-def rollback_migration(conn: psycopg.Connection, table: HistoryTable, migration_id: str, down_sql: str | None) -> float:
-    """Run a down.sql and mark the migration rolled back (together, when the down.sql is transactional). Returns seconds."""
+def rollback_migration(conn: psycopg.Connection, table: HistoryTable, migration_id: str, down_sql: str | None, locks: LockRetries | None = None) -> float:
+    """Run a down.sql and mark the migration rolled back (together, when the down.sql is transactional). Returns seconds.
+
+    With `locks`, a transactional down.sql runs under its lock_timeout and is tried again as apply_migrations does.
+    """
     if down_sql is None or not down_sql.strip():
         raise MigrationError("TM222", f"migration {migration_id} has no down.sql, so it cannot be rolled back", f"write {migration_id}/{DOWN_FILE}, or roll back by hand and `teamigrate resolve`", migration_id=migration_id)
     down = Migration(migration_id, down_sql)
+    if locks is not None and down.transactional:
+        # A failed transactional down.sql leaves no trace (nothing is recorded), so a lock timeout can be retried whole.
+        return _retrying(down, locks, lambda: _rollback(conn, table, down, locks.policy))
+    return _rollback(conn, table, down, None)
+
+
+def _rollback(conn: psycopg.Connection, table: HistoryTable, down: Migration, locks: LockPolicy | None) -> float:
+    migration_id, down_sql = down.id, down.sql
     hint = "fix the down.sql at that line and run the rollback again (nothing of it was kept)" if down.transactional else "fix the down.sql; the statements before that line ran"
     clock = time.monotonic()
     table.ensure()
     if down.transactional:
         with conn.transaction():
+            if locks is not None:
+                conn.execute(locks.for_migration(down.directives).set_sql(local=True))
             _run_statements(conn, down, down_sql, DOWN_FILE, hint)
             prepare_session(conn)
             table.mark_rolled_back(migration_id)

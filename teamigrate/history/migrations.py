@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
+from teamigrate.config import parse_duration
 from teamigrate.errors import MigrationError
 
 MIGRATION_FILE = "migration.sql"
@@ -100,12 +101,23 @@ def _check_directives(migration: Migration, where: str) -> None:
             continue  # a reviewed lint exception (teamigrate/lint/policy.py reads it)
         if words and words[0].lower() == "replaces" and len(words) > 1 and all(is_migration_id(w) for w in words[1:]):
             continue
+        if words and words[0].lower() in ("lock-timeout", "statement-timeout") and len(words) == 2 and _is_duration(words[1]):
+            continue  # teamigrate/history/locks.py reads it
         raise MigrationError(
             "TM205",
             f"{where}: unknown directive `-- teamigrate: {directive}`",
-            "write `-- teamigrate: no-transaction`, `-- teamigrate: allow <lint rule>` or `-- teamigrate: replaces ID ID …` (ids of migration folders)",
+            "write `-- teamigrate: no-transaction`, `-- teamigrate: allow <lint rule>`, `-- teamigrate: replaces ID ID …` (ids of migration folders),"
+            " `-- teamigrate: lock-timeout 30s` or `-- teamigrate: statement-timeout 10min` (units ms, s, min, h)",
             migration_id=migration.id,
         )
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _decode(data: bytes, where: str, migration_id: str) -> str:

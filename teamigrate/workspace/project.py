@@ -20,6 +20,7 @@ from teamigrate.errors import ServerError
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.database import connect
 from teamigrate.history.apply import prepare_session
+from teamigrate.history.locks import LockPolicy, lock_policy
 from teamigrate.history.migrations import Migration, MigrationDirectory
 from teamigrate.history.sumfile import verify
 from teamigrate.history.table import HistoryTable
@@ -46,6 +47,7 @@ class Target:
     url: str
     conn: psycopg.Connection
     table: HistoryTable
+    locks: LockPolicy = LockPolicy()  # how its migrations wait for locks (teamigrate.yaml's `deploy:`)
 
 
 @contextmanager
@@ -56,7 +58,7 @@ def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
     conn = connect(url)
     try:
         prepare_session(conn)
-        yield Target(url, conn, HistoryTable(conn, config.history_table))
+        yield Target(url, conn, HistoryTable(conn, config.history_table), lock_policy(config))
     finally:
         conn.close()
 

@@ -50,7 +50,8 @@ def test_every_key_is_documented_and_every_commented_key_loads_uncommented(tmp_p
         lines[index] = match.group(1) + lines[index].split("# ", 1)[1]
         config = parse_config("\n".join(lines) + "\n", tmp_path / "teamigrate.yaml")
         key = match.group(2)
-        value = getattr(config, key, None) if key != "levels" else config.lint.levels
+        nested = {"levels": config.lint.levels, "statement_timeout": config.deploy.statement_timeout}
+        value = nested[key] if key in nested else getattr(config, key, None)
         assert value, f"uncommenting `{key}` had no effect"
 
 
