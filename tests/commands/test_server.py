@@ -9,21 +9,7 @@ import pytest
 
 from teamigrate.server.cluster import PostgresCluster, embedded_bin_dir
 from tests.conftest import git, run_cli
-
-
-def _postmasters(data_dir: Path) -> list[int]:
-    """The postgres processes started on `data_dir` (their command line names it; the children's do not, and end with them)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if cmdline and cmdline[0].endswith(b"/postgres") and str(data_dir).encode() in cmdline:
-            pids.append(int(proc.name))
-    return pids
+from tests.server.test_cluster import _postmasters
 
 
 @pytest.fixture
