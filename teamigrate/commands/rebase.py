@@ -168,7 +168,7 @@ def _rename_history_rows(config: Config, renames: Sequence[Rename]) -> None:
     if not renames:
         return
     try:
-        if not config.database_url and not ShadowServer.embedded().database_exists(development_database_name(config)):
+        if not config.database_url and not ShadowServer.development(config).database_exists(development_database_name(config)):
             return
         url = development_database_url(config, create=False)
         with open_target(config, url) as target:

@@ -117,3 +117,20 @@ def test_pg_bin_runs_the_development_database_and_the_shadow_on_the_system_postg
     assert "applied 1 migration" in project.ok("reset", "--yes").stdout
     project.write("schema.sql", CRYPTO_SCHEMA + "CREATE TABLE users (id bigint PRIMARY KEY, token bytea DEFAULT gen_random_bytes(8));\n")
     assert "pushed schema.sql" in project.ok("push").stdout
+
+
+@pytest.mark.skipif(not PG15_HAS_PGCRYPTO, reason="no PostgreSQL 15 with pgcrypto at /usr/lib/postgresql/15/bin")
+def test_rebase_renames_the_history_rows_of_a_development_database_on_pg_bin(embedded_project: Project) -> None:
+    from teamigrate.commands.rebase import _rename_history_rows
+    from teamigrate.planners.rebase import Rename
+
+    project = with_crypto_migration(embedded_project)
+    config = (project.root / "teamigrate.yaml").read_text()
+    project.write("teamigrate.yaml", config.replace(f"# pg_bin: {PG15_BIN}", f"pg_bin: {PG15_BIN}"))
+    project.ok("deploy")
+    loaded = load_config(explicit=project.root / "teamigrate.yaml")
+    moved = CRYPTO_ID.split("_", 1)[0][:-1] + "9_" + CRYPTO_ID.split("_", 1)[1]
+    # rebase moved the migration: the row of the database that applied it follows, on pg_bin's server too
+    _rename_history_rows(loaded, [Rename(CRYPTO_ID, moved)])
+    with psycopg.connect(development_database_url(loaded, create=False)) as conn:
+        assert conn.execute("SELECT id FROM teamigrate_history").fetchall() == [(moved,)]
