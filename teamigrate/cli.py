@@ -146,11 +146,12 @@ def diff(
 def new(
     name: str = typer.Argument(..., help="What the migration does, e.g. add_email (snake_cased into the folder name)."),
     empty: bool = typer.Option(False, "--empty", help="Write an empty migration for hand-written SQL or a data migration."),
+    online_safe: Optional[bool] = typer.Option(None, "--online-safe/--no-online-safe", help="Write indexes CONCURRENTLY and constraints NOT VALID + VALIDATE, as migrations of their own (default: `online_safe` in teamigrate.yaml)."),
 ) -> int:
     """Write a migration from the replayed history to the schema source, with its down.sql; never touches your database."""
     from teamigrate.commands.new import new_migration
 
-    return new_migration(config(), name, empty=empty)
+    return new_migration(config(), name, empty=empty, online_safe=online_safe)
 
 
 @app.command()
@@ -158,11 +159,12 @@ def dev(
     name: Optional[str] = typer.Option(None, "--name", help="Name of the migration to write when the schema source changed (asked on a terminal); with --capture-drift, of the captured one."),
     create_only: bool = typer.Option(False, "--create-only", help="Write the migration but apply nothing, so it can be edited first."),
     capture_drift: bool = typer.Option(False, "--capture-drift", help="Keep changes made to your database outside migrations as a migration recorded as applied."),
+    online_safe: Optional[bool] = typer.Option(None, "--online-safe/--no-online-safe", help="Write indexes CONCURRENTLY and constraints NOT VALID + VALIDATE, as migrations of their own (default: `online_safe` in teamigrate.yaml)."),
 ) -> int:
     """Check your database for drift, write a migration if the schema source changed, apply what is pending."""
     from teamigrate.commands.dev import dev as run_dev
 
-    return run_dev(config(), name=name, create_only=create_only, capture=capture_drift)
+    return run_dev(config(), name=name, create_only=create_only, capture=capture_drift, online_safe=online_safe)
 
 
 @app.command()

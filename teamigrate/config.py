@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": None,
     "history_table": "public.teamigrate_history",
     "auto_sync": False,
+    "online_safe": False,
     "lint": {"disable": [], "levels": {}},
     "deploy": {"lock_timeout": "5s", "retries": 5, "statement_timeout": None},
 }
@@ -75,6 +76,8 @@ class Config:
     seed: str | None = None
     history_table: str = "public.teamigrate_history"
     auto_sync: bool = False
+    # new/dev write indexes CONCURRENTLY and constraints NOT VALID + VALIDATE, as migrations of their own (schema/online.py)
+    online_safe: bool = False
     lint: LintConfig = field(default_factory=LintConfig)
     deploy: DeployConfig = field(default_factory=DeployConfig)
 
@@ -169,11 +172,8 @@ def parse_config(text: str, path: Path) -> Config:
         return (root / value) if value else None
 
     history_table = _history_table(text_value("history_table") or DEFAULTS["history_table"])
-    auto_sync = values["auto_sync"]
-    if isinstance(auto_sync, str) and auto_sync.lower() in ("true", "false", ""):
-        auto_sync = auto_sync.lower() == "true"
-    if not isinstance(auto_sync, bool):
-        raise ConfigError("TM105", "`auto_sync` must be true or false", "write auto_sync: true")
+    auto_sync = _flag(values, "auto_sync")
+    online_safe = _flag(values, "online_safe")
 
     disable = _expand(lint_raw.get("disable") or [], "lint.disable")
     levels = _expand(lint_raw.get("levels") or {}, "lint.levels")
@@ -194,9 +194,19 @@ def parse_config(text: str, path: Path) -> Config:
         seed=text_value("seed") or None,
         history_table=history_table,
         auto_sync=auto_sync,
+        online_safe=online_safe,
         lint=LintConfig(disable=tuple(disable), levels=dict(levels)),
         deploy=_deploy_config(deploy_raw),
     )
+
+
+def _flag(values: dict[str, Any], key: str) -> bool:
+    value = values[key]
+    if isinstance(value, str) and value.lower() in ("true", "false", ""):
+        value = value.lower() == "true"
+    if not isinstance(value, bool):
+        raise ConfigError("TM105", f"`{key}` must be true or false", f"write {key}: true")
+    return value
 
 
 def parse_duration(value: Any) -> float:

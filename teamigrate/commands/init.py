@@ -65,6 +65,12 @@ history_table: public.teamigrate_history
 # sync` by themselves.
 auto_sync: false
 
+# Set to true for `new` and `dev` to write what does not block a busy table:
+# CREATE INDEX CONCURRENTLY, constraints NOT VALID then validated, SET NOT NULL
+# through a validated check, as migrations of their own (`--online-safe` or
+# `--no-online-safe` decides for one run).
+online_safe: false
+
 # Lint rules on migration SQL: turn rules off, or choose their level
 # (error, warning, info or off).
 lint:

@@ -55,3 +55,8 @@ def replace_migrations(directory: MigrationDirectory, history: Sequence[Migratio
 
 def add_migration(directory: MigrationDirectory, history: Sequence[Migration], migration: Migration) -> SumFile:
     return replace_migrations(directory, [*history, migration], [migration])
+
+
+def add_migrations(directory: MigrationDirectory, history: Sequence[Migration], migrations: Sequence[Migration]) -> SumFile:
+    """Several new migrations after `history` at once (an online-safe split): all of them written, or none."""
+    return replace_migrations(directory, [*history, *migrations], migrations)

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from datetime import datetime
+
+from teamigrate.database import connect
+from teamigrate.history.apply import replay_into
+from teamigrate.history.migrations import Migration, new_migration_id
 from teamigrate.schema.diff import diff_schemas
 from teamigrate.schema.model import Schema
+from teamigrate.schema.online import OnlineStep, online_steps
 from teamigrate.schema.plan import Plan
-from teamigrate.workspace.proof import prove_plan
+from teamigrate.workspace.proof import prove_migration, prove_plan
 from teamigrate.workspace.schemas import Workspace
 
 NO_TRANSACTION = "-- teamigrate: no-transaction"
@@ -67,3 +73,53 @@ def hazard_lines(plan: Plan) -> list[str]:
             if line not in seen:
                 seen.append(line)
     return seen
+
+
+@dataclass(frozen=True)
+class StepMigration:
+    """One migration of an online-safe split (teamigrate.schema.online), as it will be written."""
+
+    migration: Migration
+    step: OnlineStep
+
+
+def online_safe_migrations(draft: MigrationDraft, name: str, moment: datetime, existing: Sequence[str], header: str) -> list[StepMigration]:
+    """The draft as online-safe migrations, in order: the first named `name`, the others `name_<step>`, each with its down."""
+    written: list[StepMigration] = []
+    steps = online_steps(draft.before, draft.after, draft.up)
+    for number, step in enumerate(steps):
+        step_name = name if number == 0 else f"{name}_{step.suffix}"
+        migration_id = new_migration_id(step_name, moment, [*existing, *(w.migration.id for w in written)])
+        lines = [header if number == 0 else f"Step {number + 1} of {len(steps)} of {written[0].migration.id}."]
+        if step.purpose:
+            lines.append(step.purpose)
+        up = render_migration_sql(step.up, lines)
+        down = render_migration_sql(step.down, [f"Reverses {migration_id}."]) if not step.down.is_empty else None
+        written.append(StepMigration(Migration(migration_id, up, down), step))
+    return written
+
+
+def prove_steps(workspace: Workspace, history_url: str, before: Schema, steps: Sequence[StepMigration]) -> Schema:
+    """Replay each migration file on what the ones before it left, as `check` replays them, and each down, last first,
+    back to the schema before its migration. Returns the schema the last migration reaches.
+
+    `history_url` is a scratch database of the caller's, at `before`; it is copied, not changed.
+    """
+    with workspace.copy_of(history_url) as chain:
+        reached = before
+        for step in steps:
+            reached = prove_migration(workspace, chain, step.migration, step.step.reaches)
+            _run_file(chain, step.migration.id, step.migration.sql)
+        for number in reversed(range(len(steps))):
+            previous = steps[number - 1].step.reaches if number > 0 else before
+            prove_plan(workspace, chain, steps[number].step.down, previous, in_place=True)
+            down_sql = steps[number].migration.down_sql
+            if number > 0 and down_sql is not None:
+                _run_file(chain, steps[number].migration.id, down_sql)
+    return reached
+
+
+def _run_file(url: str, migration_id: str, sql: str) -> None:
+    """Leave a proven file's change on the scratch database (as its directives say: in a transaction or not)."""
+    with connect(url) as conn:
+        replay_into(conn, [Migration(migration_id, sql)], whole_files=False)
