@@ -6,6 +6,7 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.summary import plan_to_json, render_summary
+from teamigrate.workspace.drafting import NO_TRANSACTION
 from teamigrate.workspace.proof import prove_plan
 from teamigrate.workspace.schemas import Workspace
 from teamigrate.workspace.sources import parse_source
@@ -36,7 +37,9 @@ def diff(config: Config, from_text: str, to_text: str, *, format_: str = "sql", 
         if plan.is_empty:
             output.note("no changes")
     else:
-        output.raw(plan.to_sql())
+        # A plan that cannot run in one transaction says so the way a migration file does, so the file made from
+        # this output deploys as the proof ran it (workspace.proof: statement by statement).
+        output.raw((NO_TRANSACTION + "\n" if not plan.transactional else "") + plan.to_sql())
         if plan.is_empty:
             output.note("-- no changes")
     return 2 if exit_code and not plan.is_empty else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import psycopg
 
@@ -44,12 +45,15 @@ def _schema_after(workspace: Workspace, url: str, run: Callable[[psycopg.Connect
 
 
 def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
-    for number, statement in enumerate(plan.statements, start=1):
-        try:
-            conn.execute(statement.sql.encode())
-        except psycopg.Error as exc:
-            message = (exc.diag.message_primary or str(exc)).strip()
-            raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
+    """Run the plan as deploy runs the migration made from it: a transactional plan in one transaction (so a value
+    added to an enum and used by the same plan fails here as it would there), any other statement by statement."""
+    with conn.transaction() if plan.transactional else nullcontext():
+        for number, statement in enumerate(plan.statements, start=1):
+            try:
+                conn.execute(statement.sql.encode())
+            except psycopg.Error as exc:
+                message = (exc.diag.message_primary or str(exc)).strip()
+                raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
 
 
 def prove_migration(workspace: Workspace, history_url: str, migration: Migration, target: Schema) -> Schema:
