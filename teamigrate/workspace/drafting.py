@@ -93,7 +93,7 @@ def online_safe_migrations(draft: MigrationDraft, name: str, moment: datetime, e
         lines = [header if number == 0 else f"Step {number + 1} of {len(steps)} of {written[0].migration.id}."]
         if step.purpose:
             lines.append(step.purpose)
-        up = render_migration_sql(step.up, lines)
+        up = render_migration_sql(step.up, lines, [f"-- teamigrate: allow {', '.join(step.allow)}"] if step.allow else ())
         down = render_migration_sql(step.down, [f"Reverses {migration_id}."]) if not step.down.is_empty else None
         written.append(StepMigration(Migration(migration_id, up, down), step))
     return written

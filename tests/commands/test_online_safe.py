@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
 import psycopg
+import pytest
 
 from teamigrate.schema.online import REWRITE_NOTE
 from tests.conftest import Project
@@ -104,3 +107,80 @@ def test_every_online_safe_form_is_generated_proven_deployed_and_rolled_back(pro
     project.ok("deploy")
     assert team_schema_dump(project.database_url) == wanted
     project.ok("check")
+
+
+def test_the_setting_switches_it_and_dev_applies_a_concurrent_index(project: Project) -> None:
+    online_project(project, online_safe=False)
+    project.write("schema.sql", V1 + "CREATE INDEX users_email_idx ON users (email);\n")
+    before = team_schema_dump(project.database_url)
+
+    # The default: the plain form, one transactional migration.
+    result = project.ok("dev", "--name", "add_email_index", "--create-only")
+    assert "`--online-safe` (or `online_safe: true` in teamigrate.yaml) writes migrations that do not" in result.stderr
+    (plain,) = migration_folders(project.root)[1:]
+    sql, down = files(project, plain)
+    assert "\nCREATE INDEX users_email_idx ON public.users USING btree (email);" in sql and "teamigrate: no-transaction" not in sql
+    shutil.rmtree(project.root / "migrations" / plain)
+    project.ok("hash")
+
+    # --online-safe for one run: the index alone, CONCURRENTLY, is the whole migration; dev applies it outside a transaction.
+    result = project.ok("dev", "--name", "add_email_index", "--online-safe")
+    (online,) = migration_folders(project.root)[1:]
+    assert online.endswith("_add_email_index"), result.stdout
+    sql, down = files(project, online)
+    assert sql.startswith("-- teamigrate: no-transaction\n")
+    assert "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email);" in sql
+    assert down.startswith("-- teamigrate: no-transaction\n") and "DROP INDEX CONCURRENTLY public.users_email_idx;" in down
+    assert project.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass") == [(True,)]
+    project.ok("check")
+
+    project.ok("rollback", "--steps", "1")
+    assert team_schema_dump(project.database_url) == before
+
+
+# (v1, v2, the names of the migrations `new` writes, lines the first one must hold)
+CASES = {
+    # Prisma's names: quoted, mixed case.
+    "quoted_names": (
+        'CREATE TABLE "Org" ("id" int PRIMARY KEY);\nCREATE TABLE "User" ("id" int PRIMARY KEY, "Email" text, "orgId" int);',
+        'CREATE TABLE "Org" ("id" int PRIMARY KEY);\nCREATE TABLE "User" ("id" int PRIMARY KEY, "Email" text NOT NULL, "orgId" int);\n'
+        'CREATE UNIQUE INDEX "User_Email_key" ON "User" ("Email");\n'
+        'ALTER TABLE "User" ADD CONSTRAINT "User_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "Org"("id") ON DELETE CASCADE;',
+        ["change", "change_validate", "change_set_not_null", "change_indexes"],
+        ['ADD CONSTRAINT "User_Email_not_null_check" CHECK (("Email" IS NOT NULL)) NOT VALID;',
+         'FOREIGN KEY ("orgId") REFERENCES public."Org"(id) ON DELETE CASCADE NOT VALID;'],
+    ),
+    # A foreign key needs the unique index it references when it is added: that index keeps its plain form.
+    "index_a_new_key_needs": (
+        "CREATE TABLE a (id int PRIMARY KEY, code text);\nCREATE TABLE b (id int PRIMARY KEY, a_code text);",
+        "CREATE TABLE a (id int PRIMARY KEY, code text);\nCREATE UNIQUE INDEX a_code_key ON a (code);\n"
+        "CREATE TABLE b (id int PRIMARY KEY, a_code text REFERENCES a (code));",
+        ["change", "change_validate"],
+        ["CREATE UNIQUE INDEX a_code_key ON public.a USING btree (code);", "REFERENCES public.a(code) NOT VALID;"],
+    ),
+    # An index dropped along with its column stays with the column; a NOT NULL a new primary key sets stays too.
+    "dropped_with_its_column": (
+        "CREATE TABLE t (id int, x int, y int);\nCREATE INDEX t_x_idx ON t (x);",
+        "CREATE TABLE t (id int PRIMARY KEY, y int);",
+        ["change"],
+        ["ALTER TABLE public.t DROP COLUMN x;"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_what_can_move_moves_and_the_rest_keeps_its_plain_form(project: Project, case: str) -> None:
+    v1, v2, names, lines = CASES[case]
+    config = project.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("# schema: schema.sql", "schema: schema.sql", 1).replace("online_safe: false", "online_safe: true", 1))
+    project.write("schema.sql", v1 + "\n")
+    project.ok("new", "init")
+    project.write("schema.sql", v2 + "\n")
+    result = project.ok("new", "change")
+    assert "did not prove" not in result.stderr
+    folders = migration_folders(project.root)[1:]
+    assert [f.split("_", 1)[1] for f in folders] == names, result.stdout
+    first, _ = files(project, folders[0])
+    for line in lines:
+        assert line in first, first
+    project.ok("check")  # each migration replays after the one before it and reaches schema.sql
