@@ -24,7 +24,7 @@ def compare_sources(config: Config, from_text: str, to_text: str, *, verify: boo
             output.note(f"not compared (teamigrate does not manage them; hand-write them in a `new --empty` migration): {', '.join(unmanaged)}")
         plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
         if verify:
-            prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants)
+            prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants, source=source_schema, target_url=target_url)
     return plan
 
 

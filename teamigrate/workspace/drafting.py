@@ -37,8 +37,10 @@ class MigrationDraft:
 def draft_between(workspace: Workspace, before_url: str, after_url: str, *, with_down: bool = True) -> MigrationDraft:
     """Diff the two databases both ways and prove each plan on a scratch copy of its source."""
     draft = plan_both_ways(*workspace.introspect_all([before_url, after_url]), with_down=with_down)
-    prove_plan(workspace, before_url, draft.up, draft.after)
-    prove_plan(workspace, after_url, draft.down, draft.before)
+    prove_plan(workspace, before_url, draft.up, draft.after, source=draft.before, target_url=after_url)
+    # pg_dump's check of the down plan only where there is one (an empty `up` was checked both ways above).
+    with_dump = with_down and not draft.up.is_empty
+    prove_plan(workspace, after_url, draft.down, draft.before, source=draft.after if with_dump else None, target_url=before_url if with_dump else None)
     return draft
 
 

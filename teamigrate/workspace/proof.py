@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 
 import psycopg
 
@@ -14,22 +14,57 @@ from teamigrate.history.migrations import Migration
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
+from teamigrate.workspace.dump_check import dumps_differ, needs_dump_check, server_major
 from teamigrate.workspace.schemas import Workspace
 
 FAILS_HINT = "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)"
 MISSES_HINT = "this is a teamigrate bug: write this change by hand (`teamigrate new --empty`) and report it; --no-verify shows the SQL"
 
 
-def prove_plan(workspace: Workspace, source_url: str, plan: Plan, target: Schema, *, include_grants: bool = False, in_place: bool = False) -> None:
+def prove_plan(
+    workspace: Workspace, source_url: str, plan: Plan, target: Schema, *, include_grants: bool = False, in_place: bool = False,
+    source: Schema | None = None, target_url: str | None = None,
+) -> None:
     """Apply `plan` to a scratch copy of `source_url`; the result must diff to nothing against `target`.
 
     `in_place=True`: `source_url` is a scratch database of the caller's, and a plan that runs in a transaction (as its
     migration file will) runs on it in one that is rolled back after, instead of on a copy.
+
+    With the `source` schema and the `target_url` database, where the model is known to miss facts (partitioned and
+    inherited tables: workspace.dump_check), pg_dump of the result must equal pg_dump of the target as well; then the
+    plan runs on a copy, which pg_dump can read, and an empty plan is checked too.
     """
+    if source is not None and target_url is not None and needs_dump_check(plan, source, target):
+        if plan.is_empty:
+            _require_same_dump(workspace, source_url, target_url)
+            return
+        with workspace.copy_of(source_url) as copy:
+            with connect(copy) as conn:
+                _run_plan(conn, plan)
+            _require_empty(diff_schemas(workspace.introspect(copy), target, include_grants=include_grants))
+            _require_same_dump(workspace, copy, target_url)
+        return
     if plan.is_empty:
         return
     reached = _schema_after(workspace, source_url, lambda conn: _run_plan(conn, plan), in_place=in_place and plan.transactional)
     _require_empty(diff_schemas(reached, target, include_grants=include_grants))
+
+
+def _require_same_dump(workspace: Workspace, reached_url: str, target_url: str) -> None:
+    """pg_dump of both, on one server version (a database on another one is copied into the shadow first)."""
+    with ExitStack() as stack:
+        shadow_version = workspace.shadow.admin().info.server_version // 10000
+        urls = [url if server_major(url) == shadow_version else stack.enter_context(workspace.copy_of(url)) for url in (reached_url, target_url)]
+        only_reached, only_target = dumps_differ(*urls, exclude_tables=workspace.exclude_tables)
+    if only_reached or only_target:
+        wanted, unwanted = ([_first_line(text) for text in texts] for texts in (only_target, only_reached))
+        shown = [f"{'differs' if line in unwanted else 'missing'} `{line}`" for line in wanted] + [f"not wanted `{line}`" for line in unwanted if line not in wanted]
+        more = f" and {len(shown) - 6} more" if len(shown) > 6 else ""
+        raise TeamigrateError(
+            "TM311",
+            f"the generated SQL reaches the target by teamigrate's model, but pg_dump of the result still differs: {'; '.join(shown[:6])}{more}",
+            MISSES_HINT,
+        )
 
 
 def _schema_after(workspace: Workspace, url: str, run: Callable[[psycopg.Connection], None], *, in_place: bool) -> Schema:
