@@ -17,6 +17,7 @@ from teamigrate.workspace.project import checked_out_migrations, migration_direc
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration, new_migration_id
 from teamigrate.schema.model import Schema
 from teamigrate.schema.online import locks_while_scanning
+from teamigrate.workspace.dump_check import needs_dump_check
 from teamigrate.workspace.proof import prove_migration, prove_plan
 from teamigrate.workspace.schemas import Workspace
 from teamigrate.workspace.sources import Source
@@ -93,8 +94,10 @@ class SchemaChange:
 
     def write(self, config: Config, migration: Migration) -> None:
         """Prove the migration (its file replayed on the history, as `check` will replay it) and the down plan, then write it."""
-        self.reached = prove_migration(self.workspace, self.history_url, migration, self.draft.after)
-        prove_plan(self.workspace, self.wanted_url, self.draft.down, self.draft.before, in_place=True)
+        # pg_dump checks it as well where the model is known to miss facts (workspace.dump_check).
+        dump_target = self.wanted_url if needs_dump_check(self.draft.up, self.draft.before, self.draft.after) else None
+        self.reached = prove_migration(self.workspace, self.history_url, migration, self.draft.after, dump_target=dump_target)
+        prove_plan(self.workspace, self.wanted_url, self.draft.down, self.draft.before, in_place=True, source=self.draft.after, target_url=self.history_url)
         write_new_migration(config, self.migrations, migration, hazard_lines(self.draft.up))
         self.written = (migration,)
 

@@ -34,23 +34,20 @@ def prove_plan(
     inherited tables: workspace.dump_check), pg_dump of the result must equal pg_dump of the target as well; then the
     plan runs on a copy, which pg_dump can read, and an empty plan is checked too.
     """
-    if source is not None and target_url is not None and needs_dump_check(plan, source, target):
-        if plan.is_empty:
-            _require_same_dump(workspace, source_url, target_url)
-            return
-        with workspace.copy_of(source_url) as copy:
-            with connect(copy) as conn:
-                _run_plan(conn, plan)
-            _require_empty(diff_schemas(workspace.introspect(copy), target, include_grants=include_grants))
-            _require_same_dump(workspace, copy, target_url)
-        return
+    dump_target = target_url if source is not None and target_url is not None and needs_dump_check(plan, source, target) else None
     if plan.is_empty:
+        if dump_target is not None:
+            _require_same_dump(workspace, source_url, dump_target, "teamigrate's model sees no difference, but pg_dump of the two databases does")
         return
-    reached = _schema_after(workspace, source_url, lambda conn: _run_plan(conn, plan), in_place=in_place and plan.transactional)
-    _require_empty(diff_schemas(reached, target, include_grants=include_grants))
+    _prove_on(
+        workspace, source_url, lambda conn: _run_plan(conn, plan), lambda reached: _require_empty(diff_schemas(reached, target, include_grants=include_grants)),
+        in_place=in_place and plan.transactional, dump_target=dump_target,
+    )
 
 
-def _require_same_dump(workspace: Workspace, reached_url: str, target_url: str) -> None:
+def _require_same_dump(
+    workspace: Workspace, reached_url: str, target_url: str, what: str = "the generated SQL reaches the target by teamigrate's model, but pg_dump of the result still differs",
+) -> None:
     """pg_dump of both, on one server version (a database on another one is copied into the shadow first)."""
     with ExitStack() as stack:
         shadow_version = workspace.shadow.admin().info.server_version // 10000
@@ -62,21 +59,31 @@ def _require_same_dump(workspace: Workspace, reached_url: str, target_url: str) 
         more = f" and {len(shown) - 6} more" if len(shown) > 6 else ""
         raise TeamigrateError(
             "TM311",
-            f"the generated SQL reaches the target by teamigrate's model, but pg_dump of the result still differs: {'; '.join(shown[:6])}{more}",
+            f"{what}: {'; '.join(shown[:6])}{more}",
             MISSES_HINT,
         )
 
 
-def _schema_after(workspace: Workspace, url: str, run: Callable[[psycopg.Connection], None], *, in_place: bool) -> Schema:
-    """The schema `run` leaves: on `url`'s own database in a transaction rolled back after (`in_place`), else on a copy."""
-    if in_place:
+def _prove_on(
+    workspace: Workspace, url: str, run: Callable[[psycopg.Connection], None], check: Callable[[Schema], None], *, in_place: bool, dump_target: str | None,
+) -> Schema:
+    """`run`, then `check` the schema it leaves and return it: on `url`'s own database in a transaction rolled back after
+    (`in_place`), else on a copy; with `dump_target`, always on a copy (pg_dump cannot see an open transaction), whose
+    pg_dump must then equal `dump_target`'s."""
+    if in_place and dump_target is None:
         with connect(url) as conn, rolled_back(conn):
             run(conn)
-            return introspect(conn, exclude_tables=workspace.exclude_tables)
+            reached = introspect(conn, exclude_tables=workspace.exclude_tables)
+        check(reached)
+        return reached
     with workspace.copy_of(url) as copy:
         with connect(copy) as conn:
             run(conn)
-        return workspace.introspect(copy)
+        reached = workspace.introspect(copy)
+        check(reached)
+        if dump_target is not None:
+            _require_same_dump(workspace, copy, dump_target)
+    return reached
 
 
 def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
@@ -91,17 +98,22 @@ def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
                 raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
 
 
-def prove_migration(workspace: Workspace, history_url: str, migration: Migration, target: Schema) -> Schema:
+def prove_migration(workspace: Workspace, history_url: str, migration: Migration, target: Schema, *, dump_target: str | None = None) -> Schema:
     """Replay the migration file on the database of the history before it, as `check` replays a new migration; the schema
     it reaches must diff to nothing against `target`. Returns that schema: what `SchemaReader.of_history` gives for the
     history with the migration.
 
     `history_url` must be a scratch database of the caller's: a migration that runs in a transaction runs on it in one
     that is rolled back (as of_history runs it on a cached template); a no-transaction migration runs on a copy.
+    With `dump_target` (a database in the target's state; the caller decides with dump_check.needs_dump_check), it runs
+    on a copy whose pg_dump must equal the target's too.
     """
     try:
         # Statement by statement, as of_history runs a new migration.
-        reached = _schema_after(workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), in_place=migration.transactional)
+        reached = _prove_on(
+            workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), lambda reached: _require_empty(diff_schemas(reached, target)),
+            in_place=migration.transactional, dump_target=dump_target,
+        )
     except MigrationFailed as failure:
         number, text = _statement_at(migration.sql, failure.line)
         raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(text)}): {failure.pg_message}", FAILS_HINT) from None
@@ -109,7 +121,6 @@ def prove_migration(workspace: Workspace, history_url: str, migration: Migration
         raise TeamigrateError("TM310", f"the generated SQL cannot run: {refused.message}", FAILS_HINT) from None
     except TransactionEnded:
         raise TeamigrateError("TM310", "the generated migration ends its own transaction", MISSES_HINT) from None
-    _require_empty(diff_schemas(reached, target))
     return reached
 
 

@@ -7,7 +7,7 @@ import psycopg
 from teamigrate.schema.model import Column, Schema, Table
 from teamigrate.schema.plan import Change, Plan, Statement
 from teamigrate.workspace.dump_check import needs_dump_check
-from tests.commands.conftest import assert_refused
+from tests.commands.conftest import assert_refused, folder_fingerprint, migration_folders
 from tests.conftest import Project
 
 PARTITIONED = """CREATE TABLE measurements (id int, day int NOT NULL) PARTITION BY RANGE (day);
@@ -57,3 +57,18 @@ def test_only_plans_near_partitioning_pay_for_pg_dump() -> None:
     assert needs_dump_check(on_partition, both, both)
     assert needs_dump_check(Plan(), only_plain, both)  # nothing to do, by the model, while partitions exist: pg_dump decides
     assert not needs_dump_check(Plan(), only_plain, only_plain)
+
+
+def test_new_checks_a_partitioned_change_with_pg_dump_too(dev_project: Project) -> None:
+    dev_project.write("migrations/20260101000000_measurements/migration.sql", PARTITIONED)
+    dev_project.write("schema.sql", PARTITIONED)
+    dev_project.ok("hash")
+    written = folder_fingerprint(dev_project.root)
+    dev_project.write("schema.sql", ATTACHED)
+    refused = dev_project.run("new", "attach")
+    assert_refused(refused, "TM311")
+    assert "ATTACH PARTITION public.measurements_1_day" in refused.stderr
+    assert folder_fingerprint(dev_project.root) == written  # nothing half-written
+    dev_project.write("schema.sql", PARTITIONED + "ALTER TABLE measurements ADD COLUMN note text;\n")
+    dev_project.ok("new", "note")
+    assert len(migration_folders(dev_project.root)) == 2
