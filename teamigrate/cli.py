@@ -130,13 +130,14 @@ def diff(
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are changes."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Skip the proof by replay in the shadow database."),
     include_grants: bool = typer.Option(False, "--include-grants", help="Compare privileges too."),
+    online_safe: Optional[bool] = typer.Option(None, "--online-safe/--no-online-safe", help="SQL as the online-safe migrations `new` would write (default: `online_safe` in teamigrate.yaml)."),
 ) -> int:
     """SQL that turns --from into --to, proven by replay in the shadow database."""
     from teamigrate.commands.diff import diff as run_diff
 
     if format_ not in ("sql", "summary", "json"):
         raise typer.BadParameter("--format must be sql, summary or json")
-    return run_diff(config_or_default(), from_, to, format_=format_, exit_code=exit_code, verify=not no_verify, include_grants=include_grants)
+    return run_diff(config_or_default(), from_, to, format_=format_, exit_code=exit_code, verify=not no_verify, include_grants=include_grants, online_safe=online_safe)
 
 
 # --- developer workflow: new, dev, push, reset, seed, rollback, squash --------

@@ -123,6 +123,11 @@ def test_the_setting_switches_it_and_dev_applies_a_concurrent_index(project: Pro
     shutil.rmtree(project.root / "migrations" / plain)
     project.ok("hash")
 
+    # `diff` shows the same SQL `new --online-safe` would write.
+    shown = project.ok("diff", "--from", "migrations", "--to", "schema", "--online-safe").stdout
+    assert shown.startswith("-- ===== migration 1 of 1: diff =====\n-- teamigrate: no-transaction\n"), shown
+    assert "CREATE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email);" in shown
+
     # --online-safe for one run: the index alone, CONCURRENTLY, is the whole migration; dev applies it outside a transaction.
     result = project.ok("dev", "--name", "add_email_index", "--online-safe")
     (online,) = migration_folders(project.root)[1:]
