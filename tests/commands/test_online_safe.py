@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import psycopg
 import pytest
 
-from teamigrate.schema.online import REWRITE_NOTE
+from teamigrate.schema.diff import diff_schemas
+from teamigrate.schema.model import Column, Constraint, Index, Schema, Table
+from teamigrate.schema.online import REWRITE_NOTE, online_steps
 from tests.conftest import Project
 from tests.commands.conftest import migration_folders, team_schema_dump
 
@@ -189,3 +192,30 @@ def test_what_can_move_moves_and_the_rest_keeps_its_plain_form(project: Project,
     for line in lines:
         assert line in first, first
     project.ok("check")  # each migration replays after the one before it and reaches schema.sql
+
+
+def _schema(*objects: Table | Index | Constraint) -> Schema:
+    return Schema(
+        tables={("table", o.schema, o.name): o for o in objects if isinstance(o, Table)},
+        indexes={o.key: o for o in objects if isinstance(o, Index)},
+        constraints={o.key: o for o in objects if isinstance(o, Constraint)},
+    )
+
+
+def test_the_split_is_a_pure_function_of_the_two_schemas() -> None:
+    nullable = Table("public", "t", (Column("id", "integer", not_null=True), Column("v", "integer")))
+    required = Table("public", "t", (Column("id", "integer", not_null=True), Column("v", "integer", not_null=True)))
+    taken = Constraint("public", "t", "t_v_not_null_check", "c", "CHECK ((v > 0))")
+    index = Index("public", "t", "t_v_idx", "CREATE INDEX t_v_idx ON public.t USING btree (v)")
+    before, after = _schema(nullable, taken), _schema(required, taken, index)
+    steps = online_steps(before, after, diff_schemas(before, after))
+    assert [step.suffix for step in steps] == ["", "validate", "set_not_null", "indexes"]
+    # The check's name is free of the table's own constraints; each step reaches the next schema.
+    assert "ADD CONSTRAINT t_v_not_null_check1 CHECK ((v IS NOT NULL)) NOT VALID" in steps[0].up.to_sql()
+    assert steps[-1].reaches == after and not steps[-1].transactional and steps[0].transactional
+    assert [s.sql for s in steps[2].up.statements] == ["ALTER TABLE public.t ALTER COLUMN v SET NOT NULL", "ALTER TABLE public.t DROP CONSTRAINT t_v_not_null_check1"]
+    # A partitioned table takes no CONCURRENTLY and no NOT VALID: one step, the plain plan.
+    parent = replace(nullable, partition_key="RANGE (id)")
+    before, after = _schema(parent), _schema(parent, index)
+    (only,) = online_steps(before, after, diff_schemas(before, after))
+    assert only.up.to_sql().strip().endswith("CREATE INDEX t_v_idx ON public.t USING btree (v);")
