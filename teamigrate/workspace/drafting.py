@@ -92,7 +92,7 @@ def online_safe_migrations(draft: MigrationDraft, name: str, moment: datetime, e
     for number, step in enumerate(steps):
         step_name = name if number == 0 else f"{name}_{step.suffix}"
         migration_id = new_migration_id(step_name, moment, [*existing, *(w.migration.id for w in written)])
-        lines = [header if number == 0 else f"Step {number + 1} of {len(steps)} of {written[0].migration.id}."]
+        lines = [header if number == 0 else f"Step {number + 1} of {len(steps)} of `{name}` (online-safe: see its first migration)."]
         if step.purpose:
             lines.append(step.purpose)
         up = render_migration_sql(step.up, lines, [f"-- teamigrate: allow {', '.join(step.allow)}"] if step.allow else ())
