@@ -22,7 +22,7 @@ def _compared(config: Config, from_text: str, to_text: str) -> Iterator[tuple[Wo
     """Both sources built and introspected: the workspace, their databases and their schemas."""
     source, target = parse_source(from_text, config), parse_source(to_text, config)
     user_urls = [s.url for s in (source, target) if s.kind == "url" and s.url]
-    workspace = Workspace.for_config(config, user_database_url=user_urls[0] if user_urls else None)
+    workspace = Workspace.for_config(config, user_database_url=user_urls[0] if user_urls else None, sources=(source, target), on_note=output.note)
     with workspace.database(source) as source_url, workspace.database(target) as target_url:
         source_schema, target_schema = workspace.introspect_all([source_url, target_url])
         unmanaged = sorted(set(source_schema.unmanaged) | set(target_schema.unmanaged))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from teamigrate.database import connect, mask_url
+from teamigrate.database import mask_url
 from teamigrate.errors import TeamigrateError
 from teamigrate.schema.model import Schema
 from teamigrate.schema.plan import Plan
@@ -53,11 +53,6 @@ def dumps_differ(a_url: str, b_url: str, exclude_tables: Sequence[tuple[str, str
     with ThreadPoolExecutor(max_workers=2) as pool:
         a, b = pool.map(lambda url: set(normalise(dump_schema(url, exclude_tables=exclude_tables))), (a_url, b_url))
     return sorted(a - b), sorted(b - a)
-
-
-def server_major(url: str) -> int:
-    with connect(url) as conn:
-        return conn.info.server_version // 10000
 
 
 def partitioning_in(schema: Schema) -> frozenset[str]:

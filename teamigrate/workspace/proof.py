@@ -14,7 +14,8 @@ from teamigrate.history.migrations import Migration
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
-from teamigrate.workspace.dump_check import dumps_differ, needs_dump_check, server_major
+from teamigrate.server.versions import server_major
+from teamigrate.workspace.dump_check import dumps_differ, needs_dump_check
 from teamigrate.workspace.schemas import Workspace
 
 FAILS_HINT = "a change PostgreSQL cannot make without your help (a type change with no cast needs USING ...): write it by hand with `teamigrate new --empty`; if it should have worked, report it (--no-verify shows the SQL)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import cached_property
@@ -31,14 +31,55 @@ from teamigrate.workspace.sources import Source, read_source
 class Workspace:
     """Builds sources as databases on the shadow server and reads their schemas."""
 
-    def __init__(self, config: Config, shadow: ShadowServer) -> None:
+    def __init__(self, config: Config, shadow: ShadowServer, on_note: Callable[[str], None] | None = None) -> None:
         self.config = config
         self.shadow = shadow
+        self.on_note = on_note or (lambda text: None)
+        # Live databases of another major version than the shadow's, read through a copy in the shadow instead.
+        self._read_in_shadow: set[str] = set()
 
     @classmethod
-    def for_config(cls, config: Config, user_database_url: str | None = None) -> Workspace:
-        """The workspace on the config's shadow server, which must not be `user_database_url` (default: database_url)."""
-        return cls(config, ShadowServer.for_config(config, user_database_url=user_database_url))
+    def for_config(
+        cls, config: Config, user_database_url: str | None = None, sources: Sequence[Source] = (), on_note: Callable[[str], None] | None = None,
+    ) -> Workspace:
+        """The workspace on the config's shadow server, which must not be `user_database_url` (default: database_url).
+
+        With `sources`, a live database among them of another major version than the shadow gets a shadow of its own
+        version where this machine has one, else is read through a copy in the shadow (see match_versions).
+        """
+        workspace = cls(config, ShadowServer.for_config(config, user_database_url=user_database_url), on_note)
+        workspace.match_versions([s.url for s in sources if s.kind == "url" and s.url])
+        return workspace
+
+    def match_versions(self, urls: Sequence[str]) -> None:
+        """Version skew: the same object is written differently by another major version's deparser (pg_get_viewdef
+        changed in 16), so databases are compared as one server version writes them. When every live database runs one
+        major version and this machine has its binaries, the shadow runs that version; otherwise each database of
+        another version is read through a copy in the shadow (re-deparsed there, as the other side is)."""
+        if not urls:
+            return
+        from teamigrate.server.cluster import embedded_bin_dir, embedded_cluster, pg_bin_cluster
+        from teamigrate.server.versions import bin_folder_for, server_major
+
+        majors = {url: server_major(url) for url in urls}
+        shadow_major = self.shadow.admin().info.server_version // 10000
+        if all(major == shadow_major for major in majors.values()):
+            return
+        versions = sorted(set(majors.values()))
+        if len(versions) == 1 and not self.config.shadow_database_url:
+            embedded = embedded_bin_dir()
+            folder = bin_folder_for(versions[0], (self.config.shadow_pg_bin, self.config.pg_bin, embedded))
+            if folder is not None:
+                cluster = embedded_cluster() if folder == embedded else pg_bin_cluster(folder)
+                cluster.ensure_running()
+                self.shadow = ShadowServer(cluster.url(), cluster)
+                self.on_note(f"the databases run PostgreSQL {versions[0]}, the shadow PostgreSQL {shadow_major}: comparing on a PostgreSQL {versions[0]} shadow ({folder})")
+                return
+        self._read_in_shadow = {url for url, major in majors.items() if major != shadow_major}
+        others = " and ".join(str(v) for v in versions if v != shadow_major)
+        why = ("shadow_database_url names the shadow" if self.config.shadow_database_url else
+               "the databases run different versions" if len(versions) > 1 else f"no PostgreSQL {others} binaries found; shadow_pg_bin can name them")
+        self.on_note(f"databases on PostgreSQL {others}, the shadow on {shadow_major}: both sides compared as PostgreSQL {shadow_major} writes them ({why})")
 
     @property
     def exclude_tables(self) -> tuple[tuple[str, str], ...]:
@@ -69,6 +110,10 @@ class Workspace:
         value = read_source(source, self.config)
         if value.kind == "url":
             assert value.url is not None
+            if value.url in self._read_in_shadow:
+                with self.copy_of(value.url) as copy:
+                    yield copy
+                return
             yield value.url
             return
         if value.kind == "migrations":
@@ -99,7 +144,8 @@ class Workspace:
         name = url_database_on(self.shadow, url)
         with ExitStack() as stack:
             copy = None
-            if name is not None:
+            # PostgreSQL waits 5 s for the other sessions on a template to leave before it gives up: ask first.
+            if name is not None and not self._in_use(name):
                 try:
                     copy = stack.enter_context(self.shadow.scratch(template=name))
                 except psycopg.errors.ObjectInUse:
@@ -109,6 +155,11 @@ class Workspace:
                 with connect(copy) as conn:
                     _load_dump(conn, _pg_dump_schema(self.shadow, url), url)
             yield copy
+
+
+    def _in_use(self, name: str) -> bool:
+        row = self.shadow.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
+        return bool(row and row[0])
 
 
 def url_database_on(shadow: ShadowServer, url: str) -> str | None:
