@@ -188,6 +188,13 @@ def migra_seconds(url_a: str, url_b: str) -> tuple[float, int] | None:
     return elapsed, statements
 
 
+def migra_process_seconds(url_a: str, url_b: str) -> float:
+    """The migra command as a user runs it (exit 2 means it found changes)."""
+    migra = Path(sys.executable).parent / "migra"
+    _, elapsed = timed(lambda: subprocess.run([str(migra), "--unsafe", url_a, url_b], capture_output=True, check=False))
+    return elapsed
+
+
 # --- the server --------------------------------------------------------------------------
 
 
@@ -251,6 +258,9 @@ def run(args: argparse.Namespace) -> list[Timing]:
             concurrent_total = together + sum(t.seconds for t in timings if t.phase in ("diff", "render (SQL and summary)"))
             timings.append(Timing("teamigrate diff total", concurrent_total, "introspection side by side, then diff and render"))
 
+            timings.extend(proof_timings(server, url_a, url_b, schema_a, schema_b, plan, args.repeat))
+            timings.extend(command_timings(url_a, url_b, args.repeat))
+
             if not args.no_migra:
                 measured = migra_seconds(url_a, url_b)
                 if measured is None:
@@ -258,7 +268,44 @@ def run(args: argparse.Namespace) -> list[Timing]:
                 else:
                     seconds, statements = measured
                     timings.append(Timing("migra total", seconds, f"{statements} statements; {seconds / concurrent_total:.1f}x teamigrate diff's time"))
+                    process = next(t.seconds for t in timings if t.phase == "`teamigrate diff` process")
+                    timings.append(Timing("migra process", migra_process_seconds(url_a, url_b), f"the migra command; `teamigrate diff` process is {process:.2f}s"))
     return timings
+
+
+def proof_timings(server: ShadowServer, url_a: str, url_b: str, schema_a: Any, schema_b: Any, plan: Any, repeat: int) -> list[Timing]:
+    """The proof `diff` runs on its plan (a copy of A by template, the plan applied, introspected, diffed to nothing),
+    and the second check's cost: pg_dump --schema-only of two databases of this size, normalised and compared."""
+    from teamigrate.config import Config
+    from teamigrate.workspace.dump_check import dumps_differ
+    from teamigrate.workspace.proof import prove_plan
+    from teamigrate.workspace.schemas import Workspace
+
+    workspace = Workspace(Config(path=Path("teamigrate.toml")), server)
+    _, proof, runs = best_of(repeat, lambda: prove_plan(workspace, url_a, plan, schema_b))
+    (only_a, only_b), dumps, dump_runs = best_of(repeat, lambda: dumps_differ(url_a, url_b))
+    return [
+        Timing("proof (model)", proof, f"copy A by template, apply the plan, introspect, diff again; {spread(runs)}"),
+        Timing("pg_dump check (2nd)", dumps, f"both dumped side by side, normalised, compared ({len(only_a) + len(only_b)} statements differ); {spread(dump_runs)}"),
+    ]
+
+
+def command_timings(url_a: str, url_b: str, repeat: int) -> list[Timing]:
+    """`teamigrate diff --from A --to B` as whole processes, as a user waits for it: with the proof and with --no-verify."""
+    with tempfile.TemporaryDirectory() as project:
+        subprocess.run([sys.executable, "-m", "teamigrate", "init"], cwd=project, check=True, capture_output=True)
+
+        def command(*extra: str) -> None:
+            done = subprocess.run([sys.executable, "-m", "teamigrate", "diff", "--from", url_a, "--to", url_b, *extra], cwd=project, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"teamigrate diff failed: {done.stderr.strip()}")
+
+        _, proven, runs = best_of(repeat, command)
+        _, unproven, fast_runs = best_of(repeat, lambda: command("--no-verify"))
+    return [
+        Timing("`teamigrate diff` process", proven, f"proof on; {proven / unproven:.1f}x --no-verify; {spread(runs)}"),
+        Timing("`teamigrate diff --no-verify`", unproven, spread(fast_runs)),
+    ]
 
 
 def spread(runs: list[float]) -> str:
