@@ -57,6 +57,33 @@ def schema_from(bin_dir: Path, url: str) -> str:
     return "\n".join(line for line in dump.splitlines() if not line.startswith(("\\", "SET transaction_timeout"))) + "\n"
 
 
+def build_project(root: Path, env: dict[str, str], shadow, bin_dir: Path, migrations: int, extra_config: str = "") -> float:  # type: ignore[no-untyped-def]
+    """A git repository with `migrations` generated migrations, teamigrate.sum and schema.sql (pg_dump of their replay), committed on main.
+
+    Returns the floor: the seconds of `psql -f` of the same files, one process, into an empty database.
+    """
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    for n in range(migrations):
+        write_migration(root, n)
+    config = "database_url: ${DATABASE_URL:-}\nmigrations: migrations\nschema: schema.sql\nmain_branch: main\n" + extra_config
+    (root / "teamigrate.yaml").write_text(config)
+    teamigrate(root, env, "hash")
+    floor_url = shadow.create_database(f"bench_floor_{os.getpid()}")
+    start = time.perf_counter()
+    psql_files(bin_dir, floor_url, sorted((root / "migrations").glob("*/migration.sql")))
+    floor = time.perf_counter() - start
+    (root / "schema.sql").write_text(schema_from(bin_dir, floor_url))
+    shadow.drop_database(f"bench_floor_{os.getpid()}")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "history"], cwd=root, check=True, env=env)
+    return floor
+
+
+def psql_files(bin_dir: Path, url: str, files: list[Path]) -> None:
+    subprocess.run([str(bin_dir / "psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", url] + [arg for path in files for arg in ("-f", str(path))],
+                   check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--migrations", type=int, default=300)
@@ -73,30 +100,12 @@ def main() -> None:
     root.mkdir()
     bin_dir = embedded_bin_dir()
     try:
-        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
-        for n in range(args.migrations):
-            write_migration(root, n)
-        config = "migrations: migrations\nschema: schema.sql\nmain_branch: main\n"
-        if args.pg_bin:
-            config += f"shadow_pg_bin: {args.pg_bin}\n"
-        (root / "teamigrate.yaml").write_text(config)
-        teamigrate(root, env, "hash")
-
-        # The floor: psql -f of the same files, one process, into an empty database.
+        config = f"shadow_pg_bin: {args.pg_bin}\n" if args.pg_bin else ""
         from teamigrate.server.shadow import ShadowServer
 
         shadow = ShadowServer.embedded()
+        floor = build_project(root, env, shadow, bin_dir, args.migrations, config)
         files = sorted((root / "migrations").glob("*/migration.sql"))
-        floor_url = shadow.create_database("bench_floor")
-        start = time.perf_counter()
-        command = [str(bin_dir / "psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", floor_url]
-        for path in files:
-            command += ["-f", str(path)]
-        subprocess.run(command, check=True, capture_output=True)
-        floor = time.perf_counter() - start
-        (root / "schema.sql").write_text(schema_from(bin_dir, floor_url))
-        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-        subprocess.run(["git", "commit", "-q", "-m", "history"], cwd=root, check=True, env=env)
 
         dbmate = _dbmate_time(shadow, files, scratch)
 
@@ -158,18 +167,23 @@ def main() -> None:
 
 def _add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int) -> float:  # type: ignore[no-untyped-def]
     """Write migration n by hand (after every other), schema.sql as pg_dump of a replay of every migration, and time the check."""
+    add_by_hand(root, env, shadow, bin_dir, n)
+    seconds, _ = teamigrate(root, env, "check")
+    return seconds
+
+
+def add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Write migration n by hand (after every other), hash it, and regenerate schema.sql as pg_dump of a replay of every migration."""
     time.sleep(1.1)  # ids from the current second sort after the generated history and any earlier one
     folder = root / "migrations" / f"{datetime.now():%Y%m%d%H%M%S}_step_{n}"
     folder.mkdir()
     (folder / "migration.sql").write_text(migration_sql(n))
     teamigrate(root, env, "hash")
-    replayed_url = shadow.create_database(f"bench_by_hand_{n}")
-    files = sorted((root / "migrations").glob("*/migration.sql"))
-    subprocess.run([str(bin_dir / "psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", replayed_url] + [arg for path in files for arg in ("-f", str(path))],
-                   check=True, capture_output=True)
+    name = f"bench_by_hand_{os.getpid()}_{n}"
+    replayed_url = shadow.create_database(name)
+    psql_files(bin_dir, replayed_url, sorted((root / "migrations").glob("*/migration.sql")))
     (root / "schema.sql").write_text(schema_from(bin_dir, replayed_url))
-    seconds, _ = teamigrate(root, env, "check")
-    return seconds
+    shadow.drop_database(name)
 
 
 def _add_with_new(root: Path, env: dict[str, str], name: str) -> tuple[float, float]:

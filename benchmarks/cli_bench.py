@@ -1,0 +1,228 @@
+"""Whole `teamigrate` processes as a user runs them, beside their floor and peers in the same run.
+
+Every row is a subprocess timed by the wall clock, from start to exit, with the
+daemon off unless the row says otherwise (TEAMIGRATE_DAEMON=0). Beside each: the
+floor (`psql`) and the peers (dbmate, migra) when installed, on the same server
+in the same run. Best and median of `--runs` runs, with ratios; the machine's
+load average at the start and end of each group. Asserts nothing.
+
+    python benchmarks/cli_bench.py                    # every group
+    python benchmarks/cli_bench.py --only deploy --runs 3
+    python benchmarks/cli_bench.py --only check --only new
+
+Groups:
+  deploy  `deploy` of 300 small migrations into an empty database; `psql -1 -f` of the same SQL; `dbmate up`
+  diff    `diff --from URL --to URL` of two 2,000-table databases, with its proof and with --no-verify; `migra`
+  check   `check` cold (server stopped, replay cache and schema store empty), unchanged, after one migration
+          written by hand (schema.sql regenerated), and the same two with the daemon
+  new     `new` and `dev` on the 300-migration history, server warm (each adds one table to schema.sql)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_bench import add_by_hand, build_project, migration_sql  # noqa: E402
+from deploy_bench import find_dbmate, timed  # noqa: E402
+
+GROUPS = ("deploy", "diff", "check", "new")
+TEAMIGRATE = [sys.executable, "-m", "teamigrate"]
+
+
+class Bench:
+    """The scratch project, its environment and the server, and the rows measured so far."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from teamigrate.server.cluster import embedded_bin_dir
+        from teamigrate.server.shadow import ShadowServer
+
+        self.args = args
+        self.scratch = Path(tempfile.mkdtemp(prefix="cli-bench-"))
+        self.home = self.scratch / "home"
+        os.environ["TEAMIGRATE_HOME"] = str(self.home)
+        self.env = {**os.environ, "TEAMIGRATE_HOME": str(self.home), "TEAMIGRATE_DAEMON": "0",
+                    "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
+        self.root = self.scratch / "project"
+        self.root.mkdir()
+        self.bin_dir = embedded_bin_dir()
+        self.server = ShadowServer.embedded()
+        self.made: list[str] = []
+        self.added = args.migrations
+        self.floor = build_project(self.root, self.env, self.server, self.bin_dir, args.migrations)
+
+    def fresh(self) -> str:
+        name = "clibench_" + uuid.uuid4().hex[:10]
+        self.made.append(name)
+        return self.server.create_database(name)
+
+    def teamigrate(self, *args: str, env: dict[str, str] | None = None) -> float:
+        return timed([*TEAMIGRATE, *args], self.root, {**self.env, **(env or {})})
+
+    def runs(self, measure: Callable[[], float]) -> list[float]:
+        return [measure() for _ in range(self.args.runs)]
+
+    def reconnect(self) -> None:
+        """A new maintenance connection: a cold row restarted the server."""
+        from teamigrate.server.shadow import ShadowServer
+
+        self.server = ShadowServer.embedded()
+
+    def close(self) -> None:
+        from teamigrate.server.cluster import PostgresCluster
+
+        subprocess.run([*TEAMIGRATE, "daemon", "stop"], cwd=self.root, env=self.env, capture_output=True)
+        self.reconnect()
+        for name in self.made:
+            self.server.drop_database(name)
+        PostgresCluster(self.bin_dir, self.home / "server").stop()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def report(title: str, rows: dict[str, list[float]], base: str, load_before: float) -> None:
+    """Best and median of each row, and best / best of `base`."""
+    floor = min(rows[base])
+    print(f"\n{title} (load {load_before:.2f} -> {os.getloadavg()[0]:.2f})")
+    print(f"{'':52} {'best s':>8} {'median s':>9} {'/ ' + base[:14]:>17}")
+    for name, times in rows.items():
+        print(f"{name:52} {min(times):8.3f} {statistics.median(times):9.3f} {min(times) / floor:17.2f}")
+
+
+def deploy_group(bench: Bench) -> None:
+    load = os.getloadavg()[0]
+    whole = bench.scratch / "all.sql"
+    whole.write_text("".join(migration_sql(n) for n in range(bench.args.migrations)))
+    psql = str(bench.bin_dir / "psql")
+    rows: dict[str, list[float]] = {"psql -1 -f (floor)": [], "teamigrate deploy": []}
+    dbmate = find_dbmate(Path(__file__).resolve().parent.parent)
+    dbmate_dir = bench.scratch / "dbmate"
+    if dbmate:
+        rows["dbmate up"] = []
+        dbmate_dir.mkdir(exist_ok=True)
+        for index, n in enumerate(range(bench.args.migrations)):
+            (dbmate_dir / f"{index:06d}_m.sql").write_text("-- migrate:up\n" + migration_sql(n) + "\n-- migrate:down\n")
+    for _ in range(bench.args.runs):
+        rows["psql -1 -f (floor)"].append(timed([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(whole), bench.fresh()], bench.root, bench.env))
+        rows["teamigrate deploy"].append(bench.teamigrate("deploy", env={"DATABASE_URL": bench.fresh()}))
+        if dbmate:
+            url = bench.fresh().replace("postgresql://", "postgres://").replace("?host=", "?sslmode=disable&socket=")
+            rows["dbmate up"].append(timed([dbmate, "--no-dump-schema", "--migrations-dir", str(dbmate_dir), "--url", url, "up"], bench.root, bench.env))
+    report(f"deploy of {bench.args.migrations} migrations into an empty database", rows, "psql -1 -f (floor)", load)
+
+
+def diff_group(bench: Bench) -> None:
+    from diff_bench import changes_by_table, load_with_psql, schema_sql
+
+    tables = bench.args.tables
+    sql_a, sql_b = bench.scratch / "a.sql", bench.scratch / "b.sql"
+    sql_a.write_text(schema_sql(tables, {}))
+    sql_b.write_text(schema_sql(tables, changes_by_table(tables, 300)))
+    url_a, url_b = bench.fresh(), bench.fresh()
+    load_with_psql(bench.bin_dir / "psql", url_a, sql_a)
+    load_with_psql(bench.bin_dir / "psql", url_b, sql_b)
+    load = os.getloadavg()[0]
+
+    def diff(*extra: str) -> float:
+        start = time.perf_counter()
+        done = subprocess.run([*TEAMIGRATE, "diff", "--from", url_a, "--to", url_b, *extra], cwd=bench.root, env=bench.env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"teamigrate diff failed: {done.stderr.strip()}")
+        return time.perf_counter() - start
+
+    rows = {"teamigrate diff --no-verify": bench.runs(lambda: diff("--no-verify")), "teamigrate diff (proof on)": bench.runs(diff)}
+    migra = Path(sys.executable).parent / "migra"
+    if migra.exists():
+        def run_migra() -> float:
+            start = time.perf_counter()
+            subprocess.run([str(migra), "--unsafe", url_a, url_b], capture_output=True, check=False)  # exit 2: changes found
+            return time.perf_counter() - start
+
+        rows["migra (peer)"] = bench.runs(run_migra)
+    report(f"diff of two {tables}-table databases by URL", rows, "teamigrate diff --no-verify", load)
+
+
+def check_group(bench: Bench) -> None:
+    from teamigrate.server.cluster import PostgresCluster
+    from teamigrate.workspace.reader import clear_caches
+
+    load = os.getloadavg()[0]
+
+    def cold() -> float:
+        bench.reconnect()
+        clear_caches(bench.server)
+        (bench.root / ".teamigrate" / "check.ok").unlink(missing_ok=True)  # check's stamp of its last success
+        PostgresCluster(bench.bin_dir, bench.home / "server").stop()
+        seconds = bench.teamigrate("check")
+        bench.reconnect()
+        return seconds
+
+    def by_hand(env: dict[str, str] | None = None) -> float:
+        add_by_hand(bench.root, bench.env, bench.server, bench.bin_dir, bench.added)
+        bench.added += 1
+        return bench.teamigrate("check", env=env)
+
+    rows = {"check, cold (server stopped, no caches)": bench.runs(cold)}
+    bench.teamigrate("check")
+    rows["check, nothing changed"] = bench.runs(lambda: bench.teamigrate("check"))
+    rows["check, one migration by hand"] = bench.runs(by_hand)
+    daemon = {"TEAMIGRATE_DAEMON": "1"}
+    bench.teamigrate("daemon", "start", env=daemon)
+    try:
+        bench.teamigrate("check", env=daemon)
+        rows["daemon: check, nothing changed"] = bench.runs(lambda: bench.teamigrate("check", env=daemon))
+        rows["daemon: check, one migration by hand"] = bench.runs(lambda: by_hand(daemon))
+    finally:
+        bench.teamigrate("daemon", "stop", env=daemon)
+    report(f"check on a history of {bench.args.migrations}+ migrations", rows, "check, cold (server stopped, no caches)", load)
+    best = {name: min(times) for name, times in rows.items()}
+    cold_best = best["check, cold (server stopped, no caches)"]
+    print(f"one migration by hand / cold (aim <= 0.1): {best['check, one migration by hand'] / cold_best:.3f}; "
+          f"with the daemon {best['daemon: check, one migration by hand']:.3f} s (aim < 0.1 s)")
+
+
+def new_group(bench: Bench) -> None:
+    load = os.getloadavg()[0]
+    bench.teamigrate("deploy")  # the development database holds the history, so `dev` only applies its own migration
+
+    def add_table(command: str) -> float:
+        bench.added += 1
+        with (bench.root / "schema.sql").open("a") as schema:
+            schema.write(f"\nCREATE TABLE public.added_{bench.added} (id bigint PRIMARY KEY, note text);\n")
+        time.sleep(1.1)  # both name the migration after the current second
+        return bench.teamigrate(command, f"add_{bench.added}") if command == "new" else bench.teamigrate("dev", "--name", f"add_{bench.added}")
+
+    bench.teamigrate("check")
+    rows = {"check, nothing changed": bench.runs(lambda: bench.teamigrate("check")),
+            "new (one table added to schema.sql)": bench.runs(lambda: add_table("new")),
+            "dev (one table added, migration applied)": bench.runs(lambda: add_table("dev"))}
+    report(f"new and dev on a history of {bench.args.migrations}+ migrations, server warm (aim < 0.5 s)", rows, "check, nothing changed", load)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", choices=GROUPS, help="run this group only (repeatable)")
+    parser.add_argument("--runs", "-n", type=int, default=5, help="runs of each row (default 5)")
+    parser.add_argument("--migrations", type=int, default=300)
+    parser.add_argument("--tables", type=int, default=2000, help="tables per database in the diff group")
+    args = parser.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; best and median of {args.runs}")
+    bench = Bench(args)
+    try:
+        for group in args.only or GROUPS:
+            globals()[f"{group}_group"](bench)
+    finally:
+        bench.close()
+
+
+if __name__ == "__main__":
+    main()
