@@ -77,6 +77,8 @@ class ShadowServer:
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
     def create_database(self, name: str, template: str | None = None) -> str:
+        import psycopg
+
         conn = self.admin()
         sql = f"CREATE DATABASE {quote_ident(name)}"
         if template is not None:
@@ -85,11 +87,21 @@ class ShadowServer:
             # A plain file copy: three times faster than the default WAL-logged
             # copy for the small databases the shadow makes (fsync is off).
             sql += " STRATEGY FILE_COPY"
-        conn.execute(sql)
+        try:
+            conn.execute(sql)
+        except psycopg.errors.ObjectInUse:
+            raise  # a template someone is connected to: the caller copies it another way
+        except psycopg.Error as exc:
+            raise _refused(self, "create", name, exc) from None
         return self.database_url(name)
 
     def drop_database(self, name: str) -> None:
-        self.admin().execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+        import psycopg
+
+        try:
+            self.admin().execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+        except psycopg.Error as exc:
+            raise _refused(self, "drop", name, exc) from None
 
     def database_exists(self, name: str) -> bool:
         return self.admin().execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
@@ -103,3 +115,12 @@ class ShadowServer:
             yield url
         finally:
             self.drop_database(name)
+
+
+def _refused(server: ShadowServer, verb: str, name: str, exc: Exception) -> ServerError:
+    message = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip()
+    return ServerError(
+        "TM306",
+        f"the shadow server {display_dsn(server.admin_url)} refused to {verb} scratch database {name}: {message}",
+        "give the shadow's role CREATEDB (ALTER ROLE name CREATEDB), or leave shadow_database_url empty for the embedded server",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import psycopg
 
@@ -111,3 +112,20 @@ def test_objects_the_differ_does_not_manage_are_named(project: Project) -> None:
     result = project.ok("diff", "--from", "empty", "--to", "schema")
     assert "not compared" in result.stderr and "everything" in result.stderr
     assert "PUBLICATION" not in result.stdout
+
+
+def test_a_shadow_role_without_createdb_is_refused_clearly(project: Project, shadow_server) -> None:  # type: ignore[no-untyped-def]
+    from tests.commands.conftest import assert_refused
+
+    admin = shadow_server.admin()
+    admin.execute("DROP ROLE IF EXISTS tmtest_no_createdb")
+    admin.execute("CREATE ROLE tmtest_no_createdb LOGIN")
+    try:
+        config = project.root / "teamigrate.yaml"
+        socket = shadow_server.admin_url.split("host=", 1)[1]
+        config.write_text(re.sub(r"^shadow_database_url:.*$", f"shadow_database_url: postgresql://tmtest_no_createdb@/postgres?host={socket}", config.read_text(), count=1, flags=re.M))
+        refused = project.run("diff", "--from", project.database_url, "--to", "empty")
+        assert_refused(refused, "TM306")
+        assert "permission denied to create database" in refused.stderr and "CREATEDB" in refused.stderr
+    finally:
+        admin.execute("DROP ROLE IF EXISTS tmtest_no_createdb")
