@@ -74,17 +74,27 @@ def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: s
 def lock_retries(target: Target, watch: bool = True) -> Iterator[LockRetries]:
     """Retries on lock timeouts for the migrations run on `target`, reported as they happen (deploy, dev, reset, sync, rollback)."""
     if not watch:
-        yield LockRetries(target.locks, report_lock_wait)
+        yield LockRetries(target.locks, report_lock_wait, on_dropped=report_dropped_index)
         return
     # The watcher names the sessions a migration waits for while it waits: after its lock_timeout
     # nothing waits any more, and TM230 would have no one to name.
     with BlockerWatch(target.url, target.conn.info.backend_pid) as watcher:
-        yield LockRetries(target.locks, report_lock_wait, watcher.last_seen)
+        yield LockRetries(target.locks, report_lock_wait, watcher.last_seen, report_dropped_index)
 
 
 def report_lock_wait(wait: LockWait) -> None:
     timeout = f" {show_duration(wait.lock_timeout)}" if wait.lock_timeout is not None else ""
     output.warn(
         f"{wait.migration_id} waited its lock_timeout{timeout} for locks (try {wait.attempt} of {wait.tries}), "
-        f"blocked by {describe_blockers(wait.blockers)}; rolled back, retrying in {wait.delay:.1f} s"
+        f"blocked by {describe_blockers(wait.blockers)}; {_undone(wait)}, retrying in {wait.delay:.1f} s"
     )
+
+
+def _undone(wait: LockWait) -> str:
+    if wait.resumes_at_line is None:
+        return "rolled back"
+    return f"the statements before line {wait.resumes_at_line} stay done (no-transaction), that one is retried"
+
+
+def report_dropped_index(migration_id: str, index: str) -> None:
+    output.warn(f"{migration_id}: dropped the INVALID index {index} its failed CREATE INDEX CONCURRENTLY left, before trying it again")

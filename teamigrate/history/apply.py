@@ -38,11 +38,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import psycopg
-from sqlparse import tokens as T
-from sqlparse.engine import FilterStack
 
 from teamigrate.database import connect, mask_url
 from teamigrate.errors import DatabaseError, MigrationError
+from teamigrate.history.concurrent_index import ConcurrentIndex
 from teamigrate.history.locks import LOCK_NOT_AVAILABLE, LockPolicy, LockRetries, LocksUnavailable, LockWait
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
 from teamigrate.history.table import HistoryTable, now
@@ -88,6 +87,10 @@ class ExtensionUnavailable(MigrationFailed):
 
 @lru_cache(maxsize=512)
 def split_statements(sql: str) -> tuple[Statement, ...]:
+    # Imported here: a deploy that succeeds never splits, and need not import sqlparse.
+    from sqlparse import tokens as T
+    from sqlparse.engine import FilterStack
+
     statements = []
     position, line = 0, 1
     for parsed in FilterStack().run(sql):
@@ -235,14 +238,19 @@ def _pg_message(exc: psycopg.Error) -> str:
 
 def _run_statements(conn: psycopg.Connection, migration: Migration, sql: str, file: str, hint: str, *, in_shadow: bool = False) -> None:
     for statement in check_executable(migration, sql, file):
-        try:
-            conn.execute(statement.text)
-        except psycopg.OperationalError as exc:
-            if conn.broken or conn.closed:
-                raise DatabaseError("TM118", f"lost the connection while running {migration.id}/{file}: {mask_url(str(exc).strip())}", "check the server, then `teamigrate status` and deploy again") from None
-            raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
-        except psycopg.Error as exc:
-            raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
+        _run_statement(conn, migration, sql, file, statement, hint, in_shadow=in_shadow)
+
+
+def _run_statement(conn: psycopg.Connection, migration: Migration, sql: str, file: str, statement: Statement, hint: str, *, in_shadow: bool = False, text: str | None = None) -> None:
+    """Send `statement` (or `text` in its place, reported at its line); PostgreSQL's refusal becomes MigrationFailed."""
+    try:
+        conn.execute(statement.text if text is None else text)
+    except psycopg.OperationalError as exc:
+        if conn.broken or conn.closed:
+            raise DatabaseError("TM118", f"lost the connection while running {migration.id}/{file}: {mask_url(str(exc).strip())}", "check the server, then `teamigrate status` and deploy again") from None
+        raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
+    except psycopg.Error as exc:
+        raise _failure(migration.id, file, sql, statement, exc, hint, conn, in_shadow=in_shadow) from None
 
 
 def _failure(migration_id: str, file: str, sql: str, statement: Statement, exc: psycopg.Error, hint: str, conn: psycopg.Connection, *, in_shadow: bool) -> MigrationFailed:
@@ -281,14 +289,20 @@ def prepare_session(conn: psycopg.Connection) -> None:
         conn.execute("SET client_connection_check_interval = '1s'")
 
 
-def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None, locks: LockPolicy | None = None) -> float:
+def apply_migration(
+    conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None, locks: LockPolicy | None = None,
+    retries: LockRetries | None = None,
+) -> float:
     """Run the migration and record it; a failure is recorded as 'failed' (after the rollback) and raised. Returns seconds.
 
     With `locks`, a transactional migration runs under its lock_timeout (and statement_timeout), and a lock
     timeout is raised without a 'failed' row: its transaction rolled back, so it is simply still pending.
+    A no-transaction migration runs under them too; with `retries`, a statement its lock_timeout stopped is
+    tried again from that statement (the ones before it committed), see _run_no_transaction.
     """
     table.ensure()
     check_executable(migration)
+    prior = table.row(migration.id)
     started_at = now()
     clock = time.monotonic()
     try:
@@ -305,13 +319,17 @@ def apply_migration(conn: psycopg.Connection, table: HistoryTable, migration: Mi
         else:
             # The 'started' row is committed first, so a crash halfway leaves a trace for deploy to refuse on.
             table.record_started(migration, started_at, git_commit)
-            if locks is not None:
-                # Not retried (statements before a timeout stay done), so only the migration's own
-                # lock-timeout applies; the session's settings come back with prepare_session below.
-                conn.execute(LockPolicy(None, locks.statement_timeout).for_migration(migration.directives).set_sql(local=False))
-            _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
+            _run_no_transaction(conn, migration, locks, retries)
             prepare_session(conn)
             table.record_applied(migration, started_at, git_commit)
+    except LocksUnavailable:
+        # Only raised when no statement of it ran: it is pending again, as it was before this try.
+        prepare_session(conn)
+        if prior is None:
+            table.delete(migration.id)
+        else:
+            table.mark_rolled_back(migration.id)
+        raise
     except MigrationFailed as failure:
         prepare_session(conn)
         if isinstance(failure, ExtensionUnavailable) and migration.transactional:
@@ -373,10 +391,62 @@ def apply_migrations(
                 on_applied(migration, seconds)
 
 
+def _run_no_transaction(conn: psycopg.Connection, migration: Migration, locks: LockPolicy | None, retries: LockRetries | None) -> None:
+    """Statement by statement in autocommit. A statement stopped by its lock_timeout is tried again from itself
+    (the ones before it committed each on its own), after a backoff; a CREATE INDEX CONCURRENTLY that failed
+    has the INVALID index it left dropped first (history/concurrent_index.py). The session's settings come
+    back with prepare_session after it."""
+    policy = locks.for_migration(migration.directives) if locks is not None else None
+    if policy is not None:
+        conn.execute(policy.set_sql(local=False))
+    tries = policy.retries + 1 if policy is not None and retries is not None else 1
+    timed_out = 0
+    for number, statement in enumerate(check_executable(migration)):
+        index = ConcurrentIndex.before(conn, statement.text)
+        while True:
+            try:
+                if index is not None and timed_out:
+                    _drop_left_invalid(conn, migration, statement, index, retries)
+                _run_statement(conn, migration, migration.sql, MIGRATION_FILE, statement, RESOLVE_HINT)
+                break
+            except MigrationFailed as failure:
+                lock_timeout = failure.sqlstate == LOCK_NOT_AVAILABLE and policy is not None and retries is not None
+                if not lock_timeout or timed_out + 1 >= tries:
+                    failure = _after_index_failure(conn, index, failure)
+                    nothing_kept = number == 0 and (index is None or not index.left_invalid(conn))
+                    if lock_timeout and nothing_kept and retries is not None and policy is not None:
+                        raise LocksUnavailable(migration.id, tries, policy.lock_timeout, retries.blockers()) from None
+                    raise failure from None
+                timed_out += 1
+                delay = policy.backoff(timed_out) if policy is not None else 0.0
+                if retries is not None and retries.on_wait is not None:
+                    retries.on_wait(LockWait(migration.id, timed_out, tries, policy.lock_timeout if policy else None, delay, retries.blockers(), statement.line if number else None))
+                time.sleep(delay)
+
+
+def _drop_left_invalid(conn: psycopg.Connection, migration: Migration, statement: Statement, index: ConcurrentIndex, retries: LockRetries | None) -> None:
+    try:
+        dropped = index.drop_left_invalid(conn)
+    except psycopg.Error as exc:
+        # Under the same lock_timeout as the build: a timeout here counts as one more timed-out try.
+        raise _failure(migration.id, MIGRATION_FILE, migration.sql, statement, exc, RESOLVE_HINT, conn, in_shadow=False) from None
+    for name in dropped:
+        if retries is not None and retries.on_dropped is not None:
+            retries.on_dropped(migration.id, name)
+
+
+def _after_index_failure(conn: psycopg.Connection, index: ConcurrentIndex | None, failure: MigrationFailed) -> MigrationFailed:
+    """A failed CREATE INDEX CONCURRENTLY that will not be tried again: drop the INVALID index it left and say so in the hint."""
+    note = index.clean_up_after_failure(conn) if index is not None else ""
+    if not note:
+        return failure
+    return MigrationFailed(failure.migration_id, failure.file, failure.line, failure.pg_message, failure.sqlstate, failure.hint + note)
+
+
 def apply_migration_retrying(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None, locks: LockRetries | None, timed_out: int = 0) -> float:
     """apply_migration, tried again while its lock_timeout runs out; `timed_out` tries already did. Returns seconds."""
     if locks is None or not migration.transactional:
-        return apply_migration(conn, table, migration, git_commit, locks.policy if locks is not None else None)
+        return apply_migration(conn, table, migration, git_commit, locks.policy if locks is not None else None, retries=locks)
     return _retrying(migration, locks, lambda: apply_migration(conn, table, migration, git_commit, locks.policy), timed_out)
 
 

@@ -152,6 +152,8 @@ class LockWait:
     lock_timeout: float | None
     delay: float  # seconds until the next try
     blockers: tuple[Blocker, ...]
+    # No-transaction migrations: the line of the statement tried again (the ones before it stay done), past the first.
+    resumes_at_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class LockRetries:
     policy: LockPolicy
     on_wait: Callable[[LockWait], None] | None = None
     blockers: Callable[[], tuple[Blocker, ...]] = lambda: ()
+    on_dropped: Callable[[str, str], None] | None = None  # (migration id, index): an INVALID index dropped before a retry
 
 
 class LocksUnavailable(MigrationError):

@@ -182,3 +182,41 @@ def test_rollback_waits_for_its_locks_the_same_way(project: Project) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert _retry_lines(result.stderr) and f"rolled back {ALTER_ID}" in result.stdout
     assert project.sql(f"SELECT state FROM {HISTORY} WHERE id = '{ALTER_ID}'") == [("rolled_back",)]
+
+
+def _indexes(project: Project) -> list[tuple[str, bool]]:
+    return [(r[0], r[1]) for r in project.sql("SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1")]
+
+
+def test_a_create_index_concurrently_that_timed_out_has_its_invalid_index_dropped_before_the_retry(project: Project) -> None:
+    _configure(project, "  lock_timeout: 300ms\n  retries: 12\n")
+    _with_table(project, "-- teamigrate: no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n")
+    # A writer's open transaction: CREATE INDEX CONCURRENTLY commits its (INVALID) index, then waits for it.
+    writer = psycopg.connect(project.database_url, application_name="writer_app")
+    writer.execute("INSERT INTO t VALUES (2)")
+    timer = threading.Timer(1.5, writer.rollback)
+    timer.start()
+    try:
+        result, seconds = _deploy(project)
+    finally:
+        timer.cancel()
+        timer.join()
+        writer.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _retry_lines(result.stderr) and seconds >= 1.2
+    dropped = [line for line in result.stderr.splitlines() if "dropped the INVALID index t_id" in line]
+    assert len(dropped) == 1, result.stderr
+    assert _indexes(project) == [("t_id", True)]
+    assert project.sql(f"SELECT state FROM {HISTORY} WHERE id = '{ALTER_ID}'") == [("applied",)]
+
+
+def test_a_create_index_concurrently_that_fails_otherwise_leaves_no_invalid_index(project: Project) -> None:
+    _configure(project, "  lock_timeout: 300ms\n  retries: 2\n")
+    _with_table(project, "-- teamigrate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_once ON t (id);\nCREATE INDEX CONCURRENTLY t_other ON t (id);\n")
+    project.sql("INSERT INTO t VALUES (1)")  # a duplicate: the unique build fails after its catalog entry committed
+    result, _ = _deploy(project)
+    error = one_error(result, "TM211")
+    assert f"migration {ALTER_ID} failed at {ALTER_ID}/migration.sql line 2" in error and "t_once" in error
+    assert "teamigrate dropped the INVALID index t_once it left" in result.stderr
+    assert _indexes(project) == []
+    assert project.sql(f"SELECT state FROM {HISTORY} WHERE id = '{ALTER_ID}'") == [("failed",)]
