@@ -403,8 +403,14 @@ def command() -> Callable[..., Any]:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    run(lambda: command()(args=argv, standalone_mode=False, prog_name="teamigrate"))
+
+
+def run(call: Callable[[], Any], debug: bool = False) -> None:
+    """Exit with what `call` returns, or with the code and report every command gives its failure (launch's typer-free deploy too)."""
+    _Globals.debug = _Globals.debug or debug
     try:
-        result = command()(args=argv, standalone_mode=False, prog_name="teamigrate")
+        result = call()
     except TeamigrateError as err:
         output.error(err)
         _debug_traceback()

@@ -22,9 +22,48 @@ def main() -> None:
     code = forward(sys.argv[1:]) if _forwardable(sys.argv[1:]) else None
     if code is not None:
         sys.exit(code)
+    plain = _plain(sys.argv[1:])
+    if plain is not None:
+        _deploy(*plain)
     from teamigrate.cli import main as run_here
 
     run_here()
+
+
+def _plain(args: list[str]) -> tuple[str | None, bool] | None:
+    """(--config, --debug) when the command line is a bare `deploy` with only global options; else None (typer parses it).
+
+    Importing typer and building the command line is a third of what `deploy`
+    imports: a release pipeline's deploy skips it.
+    """
+    config, debug, index = None, False, 0
+    while index < len(args) - 1:
+        if args[index] == "--debug":
+            debug, index = True, index + 1
+        elif args[index] == "--config" and not args[index + 1].startswith("-"):
+            config, index = args[index + 1], index + 2
+        else:
+            break
+    return (config, debug) if args[index:] == ["deploy"] else None
+
+
+def _deploy(config_path: str | None, debug: bool) -> None:
+    """`teamigrate deploy` as cli.deploy runs it; a failure goes through cli's report (typer is imported then only)."""
+    from pathlib import Path
+
+    from teamigrate.commands.deploy import deploy
+    from teamigrate.config import load_config
+
+    try:
+        code = deploy(load_config(explicit=Path(config_path) if config_path else None))
+    except (Exception, KeyboardInterrupt) as exc:
+        from teamigrate.cli import run
+
+        def again() -> None:
+            raise exc
+
+        run(again, debug=debug or os.environ.get("TEAMIGRATE_DEBUG") == "1")
+    sys.exit(code)
 
 
 def _forwardable(args: list[str]) -> bool:

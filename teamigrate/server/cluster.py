@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from teamigrate.database import mask_url
 from teamigrate.errors import ServerError
 
@@ -69,7 +67,12 @@ LOW_SPACE = 64 << 20
 
 def teamigrate_home() -> Path:
     override = os.environ.get(ENV_HOME)
-    home = Path(override) if override else Path(platformdirs.user_cache_dir("teamigrate"))
+    if override:
+        home = Path(override)
+    else:
+        import platformdirs  # here: deploy to a URL never needs the folder, nor its import
+
+        home = Path(platformdirs.user_cache_dir("teamigrate"))
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:

@@ -1,0 +1,48 @@
+"""launch.py's typer-free `deploy`: the same result and the same failures as through typer, without importing typer or sqlparse."""
+
+from __future__ import annotations
+
+import pytest
+
+from teamigrate.launch import _plain
+from tests.conftest import Project, run_process
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["deploy"], (None, False)),
+    (["--debug", "deploy"], (None, True)),
+    (["--config", "other.yaml", "--debug", "deploy"], ("other.yaml", True)),
+    (["deploy", "--help"], None),
+    (["deploy", "--config", "x.yaml"], None),  # typer refuses a global option after the command: so must we
+    (["--config", "--debug", "deploy"], None),
+    (["status"], None),
+    ([], None),
+])
+def test_only_a_bare_deploy_skips_typer(args: list[str], expected: tuple[str | None, bool] | None) -> None:
+    assert _plain(args) == expected
+
+
+def test_deploy_without_typer_applies_and_fails_as_through_typer(project: Project) -> None:
+    project.write("migrations/20260101000000_first/migration.sql", "CREATE TABLE a (id int PRIMARY KEY);\n")
+    project.ok("hash")
+
+    done = run_process(["deploy"], project.root, {"PYTHONPROFILEIMPORTTIME": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "deployed 1 migration" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "teamigrate.history.apply" in imported  # the import trace is there
+    assert not {"typer", "sqlparse", "platformdirs"} & imported
+    assert project.sql("SELECT count(*) FROM a") == [(0,)]
+
+    # A failure: the two lines and the exit code every command gives, no traceback but with --debug.
+    url, query = project.database_url.split("?", 1)
+    missing = url.rsplit("/", 1)[0] + "/teamigrate_no_such_database?" + query
+    config = (project.root / "teamigrate.yaml").read_text()
+    (project.root / "teamigrate.yaml").write_text(config.replace(f"database_url: {project.database_url}", "database_url: ${DATABASE_URL}"))
+    failed = run_process(["deploy"], project.root, {"DATABASE_URL": missing})
+    assert failed.returncode == 1
+    lines = failed.stderr.splitlines()
+    assert lines[0].startswith("error[TM112]: database `teamigrate_no_such_database` does not exist"), failed.stderr
+    assert lines[1].startswith("hint: ") and len(lines) == 2, failed.stderr
+    with_debug = run_process(["--debug", "deploy"], project.root, {"DATABASE_URL": missing})
+    assert with_debug.returncode == 1 and "Traceback" in with_debug.stderr
