@@ -237,17 +237,29 @@ def baseline(
 # --- team workflow: check, rebase, sync, changes, hooks (gitflow/) -----------
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def chosen(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(f"`{value}` is not one of {', '.join(choices)}")
+        return value
+
+    return chosen
+
+
 @app.command()
 def check(
     staged: bool = typer.Option(False, "--staged", help="Check what is being committed (the index), not the work tree."),
     drift: bool = typer.Option(False, "--drift", help="Also compare your database with the replayed history."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check even when nothing changed since the last success."),
+    base: Optional[str] = typer.Option(None, "--base", help="Check order and replay against this ref (a merge queue's tip of main) instead of main_branch."),
+    format_: str = typer.Option("text", "--format", help="text, json, github (workflow annotations) or gitlab (Code Quality JSON).",
+                                callback=_one_of("text", "json", "github", "gitlab")),
 ) -> int:
     """The pre-commit gate: sum file, edited or misordered migrations, replay, schema, lint, drift."""
     from teamigrate.commands.check import check as run_check
 
-    return run_check(config(), staged=staged, drift=drift, as_json=as_json, use_cache=not no_cache)
+    return run_check(config(), staged=staged, drift=drift, as_json=as_json, use_cache=not no_cache, base=base, format=format_)
 
 
 @app.command()
@@ -257,11 +269,13 @@ def changes(
     all_branches: bool = typer.Option(False, "--all-branches", help="Every branch not merged into main against main and each other (a branch and its remote-tracking branch count as one)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 2 when there are conflicts."),
+    format_: str = typer.Option("text", "--format", help="text, json, or markdown (a pull request comment with a Mermaid diagram of the order).",
+                                callback=_one_of("text", "json", "markdown")),
 ) -> int:
     """Schema changes on each side since the merge base, and the conflicts between them."""
     from teamigrate.commands.changes import changes as run_changes
 
-    return run_changes(config(), base, head, all_branches, as_json=as_json, exit_code=exit_code)
+    return run_changes(config(), base, head, all_branches, as_json=as_json, exit_code=exit_code, format=format_)
 
 
 @app.command()

@@ -107,6 +107,7 @@ CODES: dict[str, str] = {
     "TM507": "`sync` would roll back a migration that stored no down SQL (run `teamigrate reset` to rebuild the database from this checkout)",
     "TM508": "`sync` applied everything but the database still differs from the replayed history (inspect the objects named; `teamigrate reset` rebuilds it)",
     "TM509": "a squash replaces migrations on main_branch together with migrations that are not: a database at main applied only part of its range (squash only migrations on main)",
+    "TM510": "`check --base REF` names no commit here (fetch the ref first; in CI, check out with fetch-depth: 0)",
     # `check` and `changes` (lead)
     "TM520": "a migration that is already committed (on main_branch or in HEAD) was edited (restore it and put the change in a new migration)",
     "TM521": "a migration new on this branch sorts before the newest migration on main_branch (run `teamigrate rebase`)",

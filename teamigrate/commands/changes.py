@@ -17,7 +17,7 @@ from teamigrate.git import GitRepository
 from teamigrate.history.migrations import Migration, migrations_from_files
 from teamigrate.commands.main_branch import REMOTE, find_main
 from teamigrate.planners.conflicts import Conflict, find_conflicts
-from teamigrate.planners.pairs import Branch, branch_pairs
+from teamigrate.planners.pairs import Branch, branch_pairs, pairs_with
 from teamigrate.planners.squash import deploy_sequence
 from teamigrate.schema.diff import Change, diff_schemas
 from teamigrate.schema.model import Schema
@@ -53,6 +53,7 @@ class Comparison:
     same_in_either_order: bool | None  # None: nothing to order (one side added nothing)
     order_problem: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    common_newest: str | None = None  # the newest migration both sides have (at the merge base)
 
     def as_json(self) -> dict[str, Any]:
         def side(s: Side) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class BranchComparer:
         self.repository = GitRepository(config.root)
         self.workspace = Workspace.for_config(config)
         self._states: dict[tuple[str, ...], Schema] = {}
+        self.seen: dict[str, Migration] = {}  # every migration read, by id (for their hazards)
 
     def compare(self, base_ref: str, head_ref: str) -> Comparison:
         for ref in (base_ref, head_ref):
@@ -104,14 +106,17 @@ class BranchComparer:
         same, problem = (None, None)
         if base_new and head_new:
             same, problem = self._commutes(common, base_new, head_new)
-        return Comparison(base_ref, head_ref, merge_base, base_side, head_side, tuple(conflicts), same, problem)
+        return Comparison(base_ref, head_ref, merge_base, base_side, head_side, tuple(conflicts), same, problem,
+                          common_newest=common[-1].id if common else None)
 
     def _migrations_at(self, ref: str) -> list[Migration]:
         relative = self.repository.relative(self.config.migrations)
         try:
-            return list(migrations_from_files(self.repository.read_folder(ref, relative), where=f"{ref}:{relative}"))
+            found = list(migrations_from_files(self.repository.read_folder(ref, relative), where=f"{ref}:{relative}"))
         except MigrationError as err:
             raise TeamigrateError(err.code, f"at {ref}: {err.message}", err.hint) from None
+        self.seen.update((m.id, m) for m in found)
+        return found
 
     def _state(self, migrations: Sequence[Migration]) -> Schema:
         # Replayed as deploy runs it on a database at the merge base: a squash that follows
@@ -152,26 +157,35 @@ class PairFailure:
     error: TeamigrateError
 
 
-def pairs_to_compare(repository: GitRepository, main_branch: str) -> list[tuple[str, str]]:
-    """The main branch (origin/<main> when the local one is behind) against every branch that may still bring migrations, then each pair of them."""
+def pairs_to_compare(repository: GitRepository, main_branch: str, head: str | None = None) -> list[tuple[str, str]]:
+    """The main branch (origin/<main> when the local one is behind) against every branch that may still bring migrations, then each pair of them.
+
+    With `head` (a pull request's branch): main against it, then it against each of the others.
+    """
     main, _ = find_main(repository, main_branch)
     if main.ref is None:
         raise TeamigrateError("TM504", f"main_branch `{main_branch}` names no branch here (nor {REMOTE}/{main_branch})",
                               "fetch it, or set main_branch in teamigrate.yaml")
     branches = [Branch(name, commit, remote, upstream) for name, commit, remote, upstream in repository.branches()]
     merged = {name for name, *_ in repository.branches(merged_into=main.ref)}
+    if head is not None:
+        commit = repository.resolve(head)
+        if commit is None:
+            raise TeamigrateError("TM304", f"git ref `{head}` names no commit", "check the branch name (git branch -a)")
+        return pairs_with(head, commit, branches, main.ref, main.other_names, merged)
     return branch_pairs(branches, main.ref, main.other_names, merged)
 
 
-def run_changes(config: Config, base: str | None, head: str | None, all_branches: bool) -> tuple[list[Comparison], list[PairFailure]]:
-    comparer = BranchComparer(config)
+def run_changes(config: Config, base: str | None, head: str | None, all_branches: bool,
+                comparer: BranchComparer | None = None) -> tuple[list[Comparison], list[PairFailure]]:
+    comparer = comparer or BranchComparer(config)
     if not all_branches:
         if base is None:
             main, _ = find_main(comparer.repository, config.main_branch)
             base = main.ref or config.main_branch
         return [comparer.compare(base, head or "HEAD")], []
     comparisons, failures = [], []
-    for a, b in pairs_to_compare(comparer.repository, config.main_branch):
+    for a, b in pairs_to_compare(comparer.repository, config.main_branch, head):
         # One pair that cannot be compared (a migration that does not replay) must not hide the others.
         try:
             comparisons.append(comparer.compare(a, b))
@@ -207,10 +221,17 @@ def render_comparison(comparison: Comparison) -> list[str]:
     return lines
 
 
-def changes(config: Config, base: str | None, head: str | None, all_branches: bool, *, as_json: bool = False, exit_code: bool = False) -> int:
-    comparisons, failures = run_changes(config, base, head, all_branches)
-    if as_json:
+def changes(config: Config, base: str | None, head: str | None, all_branches: bool, *, as_json: bool = False, exit_code: bool = False,
+            format: str = "text") -> int:
+    comparer = BranchComparer(config)
+    comparisons, failures = run_changes(config, base, head, all_branches, comparer)
+    if as_json or format == "json":
         output.json_document([comparison.as_json() for comparison in comparisons])
+    elif format == "markdown":
+        from teamigrate.commands.pr_story import render_markdown
+
+        added = sorted({m.id for c in comparisons for side in (c.base, c.head) for m in side.migrations if not m.recorded_only})
+        output.raw(render_markdown(comparisons, failures, migration_hazards(config, [comparer.seen[i] for i in added])))
     else:
         for comparison in comparisons:
             for text in render_comparison(comparison):
@@ -222,3 +243,25 @@ def changes(config: Config, base: str | None, head: str | None, all_branches: bo
         return 1
     conflicted = any(c.conflicts or c.same_in_either_order is False for c in comparisons)
     return 2 if exit_code and conflicted else 0
+
+
+# Warnings every migration gets that say nothing about this one (deploy sets lock_timeout itself).
+ROUTINE_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
+
+
+def migration_hazards(config: Config, migrations: Sequence[Migration]) -> dict[str, list[str]]:
+    """What deploying each migration risks, worded for a reader: lint's errors and warnings, by migration id."""
+    if not migrations:
+        return {}
+    from teamigrate.lint.linter import lint_migrations
+
+    try:
+        diagnostics = lint_migrations(config, migrations)
+    except TeamigrateError as err:
+        output.warn(f"hazards are not shown: {err.message}")
+        return {}
+    found: dict[str, list[str]] = {}
+    for d in sorted(diagnostics, key=lambda d: (d.path.parent.name, d.line, d.column, d.rule)):
+        if d.level in ("error", "warning") and d.rule_name not in ROUTINE_RULES:
+            found.setdefault(d.path.parent.name, []).append(f"{d.level} `{d.rule_name}` (line {d.line}): {d.message}")
+    return found

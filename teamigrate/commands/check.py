@@ -34,10 +34,17 @@ class Finding:
     message: str
     hint: str
     migration: str | None = None
+    # Where it is, relative to the project folder, for annotations on a pull request's lines (None: no one file).
+    path: str | None = None
+    line: int | None = None
 
     @classmethod
     def from_error(cls, err: TeamigrateError) -> Finding:
-        return cls(err.code, err.message, err.hint, getattr(err, "migration_id", None))
+        return cls(err.code, err.message, err.hint, getattr(err, "migration_id", None), line=getattr(err, "line", None))
+
+    def as_json(self) -> dict[str, object]:
+        found = asdict(self)
+        return {key: value for key, value in found.items() if value is not None or key not in ("path", "line")}
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class CheckReport:
 
     def as_json(self) -> dict[str, object]:
         return {"ok": self.ok, "cached": self.cached, "migrations": self.migrations,
-                "findings": [asdict(finding) for finding in self.findings]}
+                "findings": [finding.as_json() for finding in self.findings]}
 
 
 @dataclass(frozen=True)
@@ -74,13 +81,19 @@ class Inputs:
         return digest.hexdigest()
 
 
-def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_cache: bool = True) -> CheckReport:
+def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_cache: bool = True, base: str | None = None) -> CheckReport:
+    """`base`: the ref whose migrations count as merged (a merge queue's tip of main) instead of the detected main branch."""
     repository = GitRepository.find(config.root)
     if staged and repository is None:
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
     with ThreadPoolExecutor(max_workers=3) as background:
         # git names main_branch's and HEAD's commits while the files are read.
-        refs = background.submit(_main_and_head, repository, config.main_branch) if repository is not None else None
+        refs = None
+        if base is not None:
+            refs = background.submit(given_base, repository, base)
+            refs.result()  # a base that names nothing stops the check before anything is read
+        elif repository is not None:
+            refs = background.submit(_main_and_head, repository, config.main_branch)
         try:
             inputs = _read_inputs(config, repository, staged)
         except MigrationError as err:  # a symlink out of the project (TM223): reported like any finding, nothing read
@@ -124,6 +137,9 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         findings.extend(lint.result())
         if replay is not None:
             findings.extend(replay.result())
+        if base is not None and committed is not None and not findings:
+            assert repository is not None
+            findings.extend(merged_replay_findings(config, repository, committed, migrations))
 
     report = CheckReport(tuple(findings), len(migrations), cached=False)
     if report.ok and not drift:
@@ -196,6 +212,37 @@ def _main_and_head(repository: GitRepository, main_branch: str) -> tuple[str | N
     """
     main, head = find_main(repository, main_branch)
     return main.ref, main.commit, head
+
+
+def given_base(repository: GitRepository | None, base: str) -> tuple[str, str, str | None]:
+    """`--base REF`: the ref, its commit and HEAD's commit; TM510 when it names no commit."""
+    if repository is None:
+        raise TeamigrateError("TM500", "--base needs a git repository", "run `check` without --base, or inside your repository")
+    commit, head = repository.resolve_all(base, "HEAD")
+    if commit is None:
+        raise TeamigrateError("TM510", f"--base `{base}` names no commit here",
+                              "fetch it first (in CI: `git fetch origin main`, or checkout with fetch-depth: 0), or check the name with `git branch -a`")
+    return base, commit, head
+
+
+def merged_replay_findings(config: Config, repository: GitRepository, committed: Committed, migrations: Sequence[Migration]) -> list[Finding]:
+    """What the base gained since this branch left it, replayed with this branch's migrations in the order deploy runs them after a merge."""
+    from teamigrate.planners.squash import deploy_sequence
+    from teamigrate.workspace.schemas import Workspace
+
+    ours = {m.id for m in migrations} | {old for m in migrations for old in m.replaces}
+    if _folders(committed.main) <= ours:
+        return []  # nothing new on the base: the replay of this tree already is the merged history
+    gained: list[Migration] = []
+    try:
+        at_base = migrations_from_files(repository.read_folder(committed.main_commit, committed.folder), where=f"{committed.main_ref}:{committed.folder}")
+        gained = [m for m in at_base if m.id not in ours]
+        Workspace.for_config(config).of_history(deploy_sequence(sorted([*migrations, *gained], key=lambda m: m.id)))
+    except TeamigrateError as err:
+        finding = Finding.from_error(err)
+        merged = f"merged with {committed.main_ref} (which gained {', '.join(m.id for m in gained)})"
+        return [Finding(finding.code, f"{merged}: {finding.message}", finding.hint, finding.migration, line=finding.line)]
+    return []
 
 
 def _read_inputs(config: Config, repository: GitRepository | None, staged: bool) -> Inputs:
@@ -317,7 +364,8 @@ def _lint_findings(config: Config, migrations: Sequence[Migration]) -> list[Find
         return [Finding.from_error(err)]
     return [
         Finding("TM523", f"{d.shown_path()}:{d.line}:{d.column}: {d.rule} {d.message}",
-                d.help or f"fix it, or allow a reviewed exception with `-- teamigrate: allow {d.rule_name}`")
+                d.help or f"fix it, or allow a reviewed exception with `-- teamigrate: allow {d.rule_name}`",
+                d.path.parent.name, _label(d.path, config), d.line)
         for d in diagnostics if d.level == "error"
     ]
 
@@ -386,10 +434,17 @@ def report_json(report: CheckReport) -> str:
     return json.dumps(report.as_json(), indent=2)
 
 
-def check(config: Config, *, staged: bool = False, drift: bool = False, as_json: bool = False, use_cache: bool = True) -> int:
-    report = run_check(config, staged=staged, drift=drift, use_cache=use_cache)
-    if as_json:
+def check(config: Config, *, staged: bool = False, drift: bool = False, as_json: bool = False, use_cache: bool = True,
+          base: str | None = None, format: str = "text") -> int:
+    report = run_check(config, staged=staged, drift=drift, use_cache=use_cache, base=base)
+    if as_json or format == "json":
         output.raw(report_json(report) + "\n")
+    elif format in ("github", "gitlab"):
+        from teamigrate.commands.check_formats import print_for_forge
+
+        print_for_forge(config, report.findings, format)
+        if report.ok:
+            output.note(f"check passed: {output.count(report.migrations, 'migration')}")
     else:
         for finding in report.findings:
             output.error(TeamigrateError(finding.code, finding.message, finding.hint))

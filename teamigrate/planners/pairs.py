@@ -45,3 +45,15 @@ def _tracking_pairs(branches: Sequence[Branch]) -> set[tuple[str, str]]:
         followed = [branch.upstream] if branch.upstream else [other.name for other in branches if other.remote and other.name.split("/", 1)[-1] == branch.name]
         found.update((branch.name, remote) for remote in followed if remote in names)
     return found
+
+
+def pairs_with(head: str, head_commit: str, branches: Sequence[Branch], main: str, left_out: Collection[str], merged: Collection[str]) -> list[tuple[str, str]]:
+    """`main` against `head` (a pull request's branch), then `head` against every other branch that may still bring migrations.
+
+    A branch at head's commit is head under another name (the PR's
+    remote-tracking branch in a CI checkout); like head's own tracking branch it is left out.
+    """
+    others = {name for pair in branch_pairs(branches, main, left_out, merged) for name in pair if name != main}
+    same = {remote for local, remote in _tracking_pairs(branches) if local == head} | {local for local, remote in _tracking_pairs(branches) if remote == head}
+    by_name = {b.name: b for b in branches}
+    return [(main, head)] + [(head, name) for name in sorted(others) if name != head and name not in same and by_name[name].commit != head_commit]
