@@ -110,19 +110,22 @@ def online_steps(before: Schema, after: Schema, plan: Plan) -> list[OnlineStep]:
 
 def _moves(before: Schema, after: Schema, classified: Classification) -> _Moves:
     existing = {key for key, table in after.tables.items() if _existing(key, table, before, classified)}
+    disrupted = classified.removed | classified.rebuilt | classified.retyped
     # A column dropped, rebuilt or retyped takes its indexes with it (or PostgreSQL rebuilds them): those stay.
-    disturbed = {("table", key[1], key[2]) for key in classified.removed | classified.rebuilt | classified.retyped if key[0] == "column"}
-    quiet = existing - disturbed
+    quiet = existing - {("table", key[1], key[2]) for key in disrupted if key[0] == "column"}
     depended_on = {dependency for _, dependency in before.dependencies | after.dependencies}
+    # So does an index that uses something else the plan drops or rebuilds (an extension's operator class, a function).
+    leaning = {dependant for dependant, dependency in before.dependencies if dependency in disrupted}
     taken_names = {(c.schema, c.name) for c in after.constraints.values()} | {(key[1], key[2]) for key in after.tables}
     created = {
         key: index for key, index in after.indexes.items()
         if _table_key(index) in quiet and _definition(before.indexes.get(key)) != index.definition and key not in depended_on
+        and key not in leaning
     }
     dropped = {
         key: index for key, index in before.indexes.items()
         if _table_key(index) in quiet and _definition(after.indexes.get(key)) != index.definition and key not in depended_on
-        and (key in after.indexes or (index.schema, index.name) not in taken_names)
+        and key not in leaning and (key in after.indexes or (index.schema, index.name) not in taken_names)
     }
     constraints = {
         key: constraint for key, constraint in after.constraints.items()
@@ -147,11 +150,12 @@ def _moves(before: Schema, after: Schema, classified: Classification) -> _Moves:
 
 
 def _existing(key: Key, table: Table, before: Schema, classified: Classification) -> bool:
-    """A table that holds rows already: in `before`, not recreated, not partitioned (no CONCURRENTLY, no NOT VALID there)."""
+    """A table that holds rows already: in `before`, not recreated. Partitioned tables and partitions are left out:
+    a partitioned table takes no CONCURRENTLY, and a partition's indexes and constraints follow its parent's."""
     old = before.tables.get(key)
     return (
-        old is not None and key not in classified.rebuilt and table.partition_key is None and old.partition_key is None
-        and old.partition_of == table.partition_of
+        old is not None and key not in classified.rebuilt
+        and not any(t.partition_key is not None or t.partition_of is not None for t in (old, table))
     )
 
 
