@@ -70,15 +70,20 @@ class Workspace:
             embedded = embedded_bin_dir()
             folder = bin_folder_for(versions[0], (self.config.shadow_pg_bin, self.config.pg_bin, embedded))
             if folder is not None:
-                cluster = embedded_cluster() if folder == embedded else pg_bin_cluster(folder)
-                cluster.ensure_running()
-                self.shadow = ShadowServer(cluster.url(), cluster)
-                self.on_note(f"the databases run PostgreSQL {versions[0]}, the shadow PostgreSQL {shadow_major}: comparing on a PostgreSQL {versions[0]} shadow ({folder})")
-                return
+                try:
+                    cluster = embedded_cluster() if folder == embedded else pg_bin_cluster(folder)
+                    cluster.ensure_running()
+                except TeamigrateError as failed:
+                    # A shadow that will not start must not refuse a diff that one version's deparser can still make.
+                    self.on_note(f"a PostgreSQL {versions[0]} shadow from {folder} did not start ({failed.message})")
+                else:
+                    self.shadow = ShadowServer(cluster.url(), cluster)
+                    self.on_note(f"the databases run PostgreSQL {versions[0]}, the shadow PostgreSQL {shadow_major}: comparing on a PostgreSQL {versions[0]} shadow ({folder})")
+                    return
         self._read_in_shadow = {url for url, major in majors.items() if major != shadow_major}
         others = " and ".join(str(v) for v in versions if v != shadow_major)
         why = ("shadow_database_url names the shadow" if self.config.shadow_database_url else
-               "the databases run different versions" if len(versions) > 1 else f"no PostgreSQL {others} binaries found; shadow_pg_bin can name them")
+               "the databases run different versions" if len(versions) > 1 else f"no PostgreSQL {others} shadow here; shadow_pg_bin can name its binaries")
         self.on_note(f"databases on PostgreSQL {others}, the shadow on {shadow_major}: both sides compared as PostgreSQL {shadow_major} writes them ({why})")
 
     @property
