@@ -85,11 +85,14 @@ def init(
 
 
 @app.command()
-def deploy() -> int:
+def deploy(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would run, in order, with each statement's table locks, rewrites, scans and hazards; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="With --dry-run: print the plan as JSON."),
+) -> int:
     """Apply pending migrations: one advisory lock, one transaction each, history recorded."""
     from teamigrate.commands.deploy import deploy as deploy_pending
 
-    return deploy_pending(config())
+    return deploy_pending(config(), dry_run=dry_run, as_json=as_json)
 
 
 @app.command()

@@ -1,6 +1,6 @@
 """`teamigrate deploy`: apply pending migrations under one advisory lock, each with its history row.
 
-Public API: `deploy(config, url=None) -> int` and `apply_pending(target,
+Public API: `deploy(config, url=None, dry_run=False, as_json=False) -> int` and `apply_pending(target,
 migrations, git_commit)` (the locked core that `sync` and `dev` reuse; it
 assumes the caller holds `target.table.locked()`); `lock_retries(target)`: the lock-timeout
 retries, reported, with a watcher that names the blocking sessions.
@@ -8,8 +8,10 @@ retries, reported, with a watcher that names the blocking sessions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -21,11 +23,14 @@ from teamigrate.workspace.project import Target, checked_out_migrations, open_ta
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
 from teamigrate.history.table import now
+from teamigrate.lint.lock_levels import StatementEffect, migration_effects
 
 
-def deploy(config: Config, url: str | None = None) -> int:
+def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_json: bool = False) -> int:
     # Everything about the files is checked before the database is touched.
     migrations = checked_out_migrations(config)
+    if dry_run:
+        return _dry_run(config, migrations, url, as_json)
     git_commit = head_commit(config.root)
     with open_target(config, url) as target:
         with target.table.locked():
@@ -98,3 +103,96 @@ def _undone(wait: LockWait) -> str:
 
 def report_dropped_index(migration_id: str, index: str) -> None:
     output.warn(f"{migration_id}: dropped the INVALID index {index} its failed CREATE INDEX CONCURRENTLY left, before trying it again")
+
+
+# A validated CHECK (column IS NOT NULL) lets SET NOT NULL skip its scan (PostgreSQL 12+).
+_NOT_NULL_CHECKS_SQL = """
+SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid) FROM pg_constraint c
+WHERE c.contype = 'c' AND c.convalidated AND pg_get_constraintdef(c.oid) LIKE '%IS NOT NULL%'
+"""
+_NOT_NULL_CHECK = re.compile(r'^CHECK \(\((?P<column>"(?:[^"]|"")+"|[^\s()"]+) IS NOT NULL\)\)$')
+
+
+def _dry_run(config: Config, migrations: Sequence[Migration], url: str | None, as_json: bool) -> int:
+    """What deploy would run, in order, with each statement's locks, rewrites, scans and hazards; nothing written.
+
+    No advisory lock either: a dry run beside a running deploy must neither wait for it nor hold it up. So it
+    reads the history as it is now (a deploy in progress may change it), in a read-only session whose
+    lock_timeout keeps even its ACCESS SHARE read of the history table from queueing behind anything.
+    """
+    with open_target(config, url) as target:
+        conn = target.conn
+        conn.execute("SET default_transaction_read_only = on")
+        conn.execute("SET lock_timeout = '2s'")
+        rows = target.table.rows()
+        states = migration_states(migrations, rows)
+        problem = blocking_problem(states, rows)
+        if problem is not None:
+            raise problem
+        proven: set[tuple[str, str]] = set()
+        for table, definition in conn.execute(_NOT_NULL_CHECKS_SQL).fetchall():
+            match = _NOT_NULL_CHECK.match(definition)
+            if match is not None:
+                table_key = table.removeprefix("public.")
+                column = match.group("column")
+                proven.add((table_key, column[1:-1].replace('""', '"') if column.startswith('"') else column))
+        todo = pending(states)
+        plans = [_planned(target, migration, proven) for migration in todo]
+        where = mask_url(target.url)
+    if as_json:
+        output.json_document({"database": where, "dry_run": True, "advisory_lock": False, "migrations": plans})
+        return 0
+    if not plans:
+        output.line(f"nothing to deploy: no pending migration for {where} (dry run: nothing was written)")
+        return 0
+    output.line(f"would deploy {output.count(len(plans), 'migration')} to {where}, in this order (dry run: nothing was written, no lock taken):")
+    for plan in plans:
+        output.line(f"{plan['id']}  ({_settings(plan)})")
+        for statement in plan["statements"]:
+            output.line(f"  line {statement['line']}: {statement['kind'] or 'statement'}")
+            for lock in statement["locks"]:
+                new = ", created in this migration" if lock["new"] else ""
+                output.line(f"    {lock['level']} on {lock['table']} ({lock['blocks']}{new})")
+            if statement["rewrite"]:
+                output.line("    rewrites the table")
+            elif statement["scan"]:
+                output.line("    reads every row while it holds the lock" if statement["locks"] and not _weak(statement) else "    reads every row (without blocking reads or writes)")
+            for hazard in statement["hazards"]:
+                output.line(f"    hazard: {hazard}")
+    return 0
+
+
+def _weak(statement: dict[str, Any]) -> bool:
+    return all(lock["level"] in ("SHARE UPDATE EXCLUSIVE", "ROW EXCLUSIVE", "ROW SHARE", "ACCESS SHARE") for lock in statement["locks"])
+
+
+def _settings(plan: dict[str, Any]) -> str:
+    parts = ["one transaction" if plan["transactional"] else "no transaction: statement by statement"]
+    if plan["lock_timeout"] is not None:
+        parts.append(f"lock_timeout {show_duration(plan['lock_timeout'])}, {plan['retries']} retries")
+    if plan["statement_timeout"] is not None:
+        parts.append(f"statement_timeout {show_duration(plan['statement_timeout'])}")
+    return "; ".join(parts)
+
+
+def _planned(target: Target, migration: Migration, proven: set[tuple[str, str]]) -> dict[str, Any]:
+    policy = target.locks.for_migration(migration.directives)
+    return {
+        "id": migration.id,
+        "transactional": migration.transactional,
+        "lock_timeout": policy.lock_timeout,
+        "statement_timeout": policy.statement_timeout,
+        "retries": policy.retries,
+        "statements": [_effect_document(effect) for effect in migration_effects(migration.sql, proven)],
+    }
+
+
+def _effect_document(effect: StatementEffect) -> dict[str, Any]:
+    return {
+        "line": effect.line,
+        "kind": effect.kind,
+        "locks": [{"table": lock.table, "level": lock.level, "blocks": lock.blocks, "new": lock.new} for lock in effect.locks],
+        "rewrite": effect.rewrite,
+        "scan": effect.scan,
+        "hazards": list(effect.hazards),
+    }
