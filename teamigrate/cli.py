@@ -299,11 +299,41 @@ def rebase() -> int:
 @app.command()
 def sync(
     auto: bool = typer.Option(False, "--auto", help="For the post-checkout hook: sync only when auto_sync is true, else say what sync would do."),
+    force: bool = typer.Option(False, "--force", help="Keep branch snapshots on a database server that may not be this machine."),
 ) -> int:
-    """Bring the local database to the checked-out history (after pull, merge, checkout)."""
+    """Bring the local database to the checked-out history (after pull, merge, checkout); keeps a snapshot of the branch it leaves."""
     from teamigrate.commands.sync import sync_database
 
-    return sync_database(config(), auto=auto)
+    return sync_database(config(), auto=auto, force=force)
+
+
+snapshots_app = typer.Typer(help="Per-branch snapshots of your database that `sync` keeps across branch switches.", invoke_without_command=True)
+app.add_typer(snapshots_app, name="snapshots")
+
+
+@snapshots_app.callback()
+def snapshots(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Allow a database server that may not be this machine."),
+) -> int:
+    """List the snapshots of your database: branch, migration, size, age."""
+    if ctx.invoked_subcommand is not None:
+        return 0
+    from teamigrate.commands.snapshots import list_snapshots
+
+    return list_snapshots(config(), force=force)
+
+
+@snapshots_app.command("drop")
+def snapshots_drop(
+    name: str = typer.Argument(None, help="The snapshot's name, as `teamigrate snapshots` lists it."),
+    every: bool = typer.Option(False, "--all", help="Drop every snapshot of your database."),
+    force: bool = typer.Option(False, "--force", help="Allow a database server that may not be this machine."),
+) -> int:
+    """Drop one snapshot, or all of them."""
+    from teamigrate.commands.snapshots import drop_snapshots
+
+    return drop_snapshots(config(), name, every, force=force)
 
 
 @hooks_app.command("install")

@@ -33,9 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "online_safe": False,
     "lint": {"disable": [], "levels": {}},
     "deploy": {"lock_timeout": "5s", "retries": 5, "statement_timeout": None},
+    "snapshots": {"keep": 5, "max_size": "2GB"},
 }
 LINT_KEYS = ("disable", "levels")
 DEPLOY_KEYS = ("lock_timeout", "retries", "statement_timeout")
+SNAPSHOT_KEYS = ("keep", "max_size")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|MB|GB|TB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
 
@@ -61,6 +65,14 @@ class DeployConfig:
 
 
 @dataclass(frozen=True)
+class SnapshotConfig:
+    """Per-branch snapshots of the development database that `sync` keeps (least recently used dropped first)."""
+
+    keep: int = 5  # at most this many per project; 0: no snapshots
+    max_size: int | None = 2 * 1024**3  # bytes, all of them together; None: no limit
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     database_url: str = ""
@@ -80,6 +92,7 @@ class Config:
     online_safe: bool = False
     lint: LintConfig = field(default_factory=LintConfig)
     deploy: DeployConfig = field(default_factory=DeployConfig)
+    snapshots: SnapshotConfig = field(default_factory=SnapshotConfig)
 
     @property
     def root(self) -> Path:
@@ -156,7 +169,12 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError("TM105", "`deploy` must be a mapping with `lock_timeout`, `retries` and `statement_timeout`", "e.g. deploy: {lock_timeout: 5s, retries: 5}")
     _reject_unknown(deploy_raw, dict.fromkeys(DEPLOY_KEYS), f"{path.name} deploy")
 
-    values = {key: _expand(data[key], key) if key in data else default for key, default in DEFAULTS.items() if key not in ("lint", "deploy")}
+    snapshots_raw = data.get("snapshots") or {}
+    if not isinstance(snapshots_raw, dict):
+        raise ConfigError("TM105", "`snapshots` must be a mapping with `keep` and `max_size`", "e.g. snapshots: {keep: 5, max_size: 2GB}")
+    _reject_unknown(snapshots_raw, dict.fromkeys(SNAPSHOT_KEYS), f"{path.name} snapshots")
+
+    values = {key: _expand(data[key], key) if key in data else default for key, default in DEFAULTS.items() if key not in ("lint", "deploy", "snapshots")}
     root = path.parent
 
     def text_value(key: str) -> str:
@@ -197,6 +215,7 @@ def parse_config(text: str, path: Path) -> Config:
         online_safe=online_safe,
         lint=LintConfig(disable=tuple(disable), levels=dict(levels)),
         deploy=_deploy_config(deploy_raw),
+        snapshots=_snapshot_config(snapshots_raw),
     )
 
 
@@ -248,6 +267,24 @@ def _deploy_config(raw: dict[Any, Any]) -> DeployConfig:
         retries=retries,
         statement_timeout=timeout("statement_timeout", defaults.statement_timeout),
     )
+
+
+def _snapshot_config(raw: dict[Any, Any]) -> SnapshotConfig:
+    defaults = SnapshotConfig()
+    keep = _expand(raw.get("keep", defaults.keep), "snapshots.keep")
+    if isinstance(keep, str) and keep.strip().isdigit():
+        keep = int(keep)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+        raise ConfigError("TM105", "`snapshots.keep` must be a whole number of snapshots (0: none)", "e.g. keep: 5")
+    if "max_size" not in raw:
+        return SnapshotConfig(keep=keep, max_size=defaults.max_size)
+    value = _expand(raw["max_size"], "snapshots.max_size")
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "null", "none")):
+        return SnapshotConfig(keep=keep, max_size=None)
+    match = _SIZE.match(str(value)) if not isinstance(value, bool) else None
+    if match is None:
+        raise ConfigError("TM105", f"`snapshots.max_size` must be a size, not `{value}`", "e.g. max_size: 2GB (units B, kB, MB, GB, TB), or null for no limit")
+    return SnapshotConfig(keep=keep, max_size=int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]))
 
 
 def _history_table(name: str) -> str:

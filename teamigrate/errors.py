@@ -96,6 +96,9 @@ CODES: dict[str, str] = {
     "TM420": "`baseline --from-prisma`: a migration.sql differs from what Prisma Migrate applied, by its checksum; nothing was recorded (restore the file, then run it again)",
     "TM421": "`baseline --from-prisma`: Prisma Migrate applied a migration this checkout has no folder for; nothing was recorded (check out the commit that has it)",
     "TM422": "`baseline --from-prisma`: _prisma_migrations has a failed row (not finished, not rolled back); nothing was recorded (`prisma migrate resolve` it, or `teamigrate resolve --applied ID`, then run it again)",
+    "TM430": "`snapshots` refuses a database server that may not be this machine (check database_url; pass --force if you mean that server)",
+    "TM431": "`snapshots drop` names no snapshot of your database (`teamigrate snapshots` lists their names; nothing was dropped)",
+    "TM432": "`snapshots drop` needs one snapshot's name or --all",
     # --- TM5xx: team workflow and git --------------------------------------
     "TM500": "not inside a git repository (run `git init`, or run the command in your repository)",
     "TM501": "a git command failed (the message is git's; fix what it names)",

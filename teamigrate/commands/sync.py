@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from teamigrate import output
 from teamigrate.commands.deploy import lock_retries
+from teamigrate.commands.snapshots import before_switch, record_branch
 from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
 from teamigrate.git import GitRepository
@@ -20,15 +21,23 @@ from teamigrate.schema.diff import diff_schemas
 from teamigrate.workspace.schemas import Workspace
 
 
-def sync_database(config: Config, auto: bool = False) -> int:
+def sync_database(config: Config, auto: bool = False, force: bool = False) -> int:
     repository = GitRepository.find(config.root)
     if auto and repository is not None and repository.integration() is not None:
         return 0  # git checks out commits one by one during a rebase: sync once it is done
     migrations = checked_out_migrations(config)
+    checkout = [(m.id, m.checksum) for m in migrations]
     with open_target(config) as target:
         if auto and not config.auto_sync:
             _report(plan_for(target, migrations))
             return 0
+        url = target.url
+        plan = plan_for(target, migrations)
+        applied = applied_pairs(target)
+    if plan.rollbacks or plan.applies:
+        # The database is copied or swapped from its server's side: no session of ours may hold it meanwhile.
+        before_switch(config, url, repository, applied, checkout, len(plan.kept), bool(plan.rollbacks), force)
+    with open_target(config, url) as target:
         with target.table.locked():
             plan = plan_for(target, migrations)
             if plan.out_of_order and not _in_order_anyway(config, migrations, plan):
@@ -36,7 +45,13 @@ def sync_database(config: Config, auto: bool = False) -> int:
             _refuse_irreversible(plan)
             _execute(target, migrations, plan, repository.head_commit() if repository else None)
         _check_drift(config, target.url, migrations)
+        record_branch(repository, target.url, applied_pairs(target))
     return 0
+
+
+def applied_pairs(target: Target) -> list[tuple[str, str]]:
+    """(id, checksum) of what the database holds, in order: the state a snapshot of it is named by."""
+    return sorted((row.id, row.checksum) for row in target.table.rows() if row.state == "applied")
 
 
 def plan_for(target: Target, migrations: Sequence[Migration]) -> SyncPlan:

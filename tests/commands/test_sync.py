@@ -28,9 +28,13 @@ def test_switching_branches_back_and_forth(team: Team, fresh_replay) -> None:  #
     for round_ in range(2):
         dev.git("checkout", "-q", "things")
         result = dev.ok("sync")
-        assert f"applied  {A}" in result.stdout
-        if round_ > 0:
-            assert f"rolled back  {B} (not on this branch" in result.stdout
+        if round_ == 0:
+            assert f"applied  {A}" in result.stdout
+        else:
+            # Back on a branch it left: its snapshot comes back instead of B's down and A's up (test_snapshots.py).
+            assert f"snapshot  kept email at {B}" in result.stdout
+            assert f"restored  things's snapshot at {A}" in result.stdout
+            assert "rolled back" not in result.stdout
         assert not (dev.root / "migrations" / B).exists()
         assert dev.schema_dump() == fresh_replay(dev)
         assert dev.sql("SELECT id, state FROM public.teamigrate_history WHERE state = 'applied' ORDER BY id") == [(INIT, "applied"), (A, "applied")]
@@ -39,8 +43,12 @@ def test_switching_branches_back_and_forth(team: Team, fresh_replay) -> None:  #
         result = dev.ok("sync")
         # A's folder is not in this checkout: its down.sql came from the history table.
         assert not (dev.root / "migrations" / A).exists()
-        assert f"rolled back  {A} (not on this branch" in result.stdout
-        assert f"applied  {B}" in result.stdout
+        if round_ == 0:
+            assert f"snapshot  kept things at {A}" in result.stdout
+            assert f"rolled back  {A} (not on this branch" in result.stdout
+            assert f"applied  {B}" in result.stdout
+        else:
+            assert f"restored  email's snapshot at {B}" in result.stdout
         assert dev.schema_dump() == fresh_replay(dev)
         assert dev.sql("SELECT count(*) FROM pg_class WHERE relname IN ('things', 'things_id')") == [(0,)]
         assert "in step" in dev.ok("sync").stdout

@@ -1,0 +1,104 @@
+"""Copies of a database on its own server: made by template, swapped in by renaming, described by their comments."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from teamigrate.database import connection_parameters, quote_ident
+from teamigrate.server.shadow import ShadowServer
+
+# Connected to from the same server to copy and rename a database, which no session may be connected to then.
+_MAINTENANCE_DATABASES = ("postgres", "template1")
+
+_SESSIONS = """
+SELECT pid, coalesce(nullif(application_name, ''), '(no application_name)'), coalesce(usename, '')
+FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() ORDER BY pid
+"""
+
+
+class DatabaseCopies:
+    """The server of `url`, seen from a maintenance database, for copies of `url`'s database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.database = connection_parameters(url).dbname
+        self._server: ShadowServer | None = None
+
+    @property
+    def server(self) -> ShadowServer:
+        if self._server is None:
+            error: psycopg.Error | None = None
+            for name in _MAINTENANCE_DATABASES:
+                server = ShadowServer(make_conninfo(self.url, dbname=name))
+                try:
+                    server.admin()
+                except psycopg.Error as exc:
+                    error = exc
+                    continue
+                self._server = server
+                break
+            else:
+                assert error is not None
+                raise error
+        assert self._server is not None
+        return self._server
+
+    def sessions(self, name: str | None = None) -> list[tuple[int, str, str]]:
+        """(pid, application_name, user) of every other session connected to `name` (default: the database)."""
+        return [tuple(row) for row in self.server.admin().execute(_SESSIONS, (name or self.database,)).fetchall()]  # type: ignore[misc]
+
+    def copy(self, name: str, comment: str, source: str | None = None) -> None:
+        """`name` as a template copy of `source` (default: the database); PostgreSQL refuses while anyone is connected to it."""
+        self.server.create_database(name, template=source or self.database)
+        self.set_comment(name, comment)
+
+    def set_comment(self, name: str, comment: str) -> None:
+        self.server.admin().execute(f"COMMENT ON DATABASE {quote_ident(name)} IS {_literal(comment)}")
+
+    def listed(self, prefix: str) -> list[tuple[str, str | None, int]]:
+        """(name, comment, size in bytes) of the databases whose name starts with `prefix`."""
+        rows = self.server.admin().execute(
+            "SELECT datname, shobj_description(oid, 'pg_database'), pg_database_size(oid) FROM pg_database"
+            " WHERE starts_with(datname, %s) ORDER BY datname",
+            (prefix,),
+        ).fetchall()
+        return [(name, comment, int(size)) for name, comment, size in rows]
+
+    def replace_with(self, source: str, keep_as: str, comment: str) -> None:
+        """Make the database a copy of `source`; the database as it was is kept as `keep_as` (with `comment`).
+
+        The copy is made first under a scratch name; the two renames then run
+        in one transaction, so a failure at any step leaves the database as it
+        was, under its own name. An older `keep_as` is dropped after.
+        """
+        server = self.server
+        scratch = "tmswap_" + uuid.uuid4().hex[:16]
+        server.create_database(scratch, template=source)
+        trash = "tmswap_" + uuid.uuid4().hex[:16]
+        conn = server.admin()
+        try:
+            with conn.transaction():
+                if server.database_exists(keep_as):
+                    conn.execute(f"ALTER DATABASE {quote_ident(keep_as)} RENAME TO {quote_ident(trash)}")
+                conn.execute(f"ALTER DATABASE {quote_ident(self.database)} RENAME TO {quote_ident(keep_as)}")
+                conn.execute(f"COMMENT ON DATABASE {quote_ident(keep_as)} IS {_literal(comment)}")
+                conn.execute(f"ALTER DATABASE {quote_ident(scratch)} RENAME TO {quote_ident(self.database)}")
+        except BaseException:
+            server.drop_database(scratch)
+            raise
+        server.drop_database(trash)
+
+    def drop(self, name: str) -> None:
+        self.server.drop_database(name)
+
+    def close(self) -> None:
+        if self._server is not None and self._server._admin_conn is not None:
+            self._server._admin_conn.close()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
