@@ -71,7 +71,7 @@ def _collisions(comparison: Comparison) -> list[str]:
     misordered = _misordered(comparison)
     if misordered:
         names = ", ".join(f"`{i}`" for i in misordered[:MAX_CHANGES]) + (f" and {len(misordered) - MAX_CHANGES} more" if len(misordered) > MAX_CHANGES else "")
-        found.append(f"- order: {names} {'sorts' if len(misordered) == 1 else 'sort'} before `{comparison.base.migrations[-1].id}`, "
+        found.append(f"- order: {names} {'sorts' if len(misordered) == 1 else 'sort'} before `{_newest_on_base(comparison)}`, "
                      f"newest on `{comparison.base.ref}`: run `teamigrate rebase`")
     return found
 
@@ -81,11 +81,13 @@ def _conflict(conflict: Conflict) -> str:
     return f"- {verb} `{conflict.object}` ({_inline(conflict.detail)})"
 
 
+def _newest_on_base(comparison: Comparison) -> str | None:
+    return comparison.base.migrations[-1].id if comparison.base.migrations else comparison.common_newest
+
+
 def _misordered(comparison: Comparison) -> list[str]:
-    if not comparison.base.migrations:
-        return []
-    newest = comparison.base.migrations[-1].id
-    return [m.id for m in comparison.head.migrations if m.id < newest]
+    newest = _newest_on_base(comparison)
+    return [m.id for m in comparison.head.migrations if newest is not None and m.id < newest]
 
 
 def _diagram(comparison: Comparison) -> list[str]:
@@ -131,7 +133,10 @@ def _other_pairs(comparisons: Sequence[Comparison]) -> list[str]:
 def _changes_cell(migration: MigrationChanges) -> str:
     if migration.recorded_only:
         return f"squash of {output.count(len(migration.replaces), 'migration')} already in the history: recorded, not run"
-    words = [f"{c.action} {c.kind} `{c.name}`" + (f": {c.detail}" if c.detail else "") for c in migration.changes]
+    # A table created here brings its columns, keys and indexes: "add table" says it.
+    created = {c.name for c in migration.changes if c.kind == "table" and c.action == "add"}
+    shown = [c for c in migration.changes if c.kind == "table" or not (c.action == "add" and c.table in created)]
+    words = [f"{c.action} {c.kind} `{c.name}`" + (f": {c.detail}" if c.detail else "") for c in shown]
     return _capped_cell(words, MAX_CHANGES)
 
 

@@ -79,3 +79,30 @@ def test_base_catches_what_a_stale_main_misses_and_the_forges_see_it_on_the_line
     assert alice.run("check", "--no-cache", "--base", "main", "--format", "github").stdout == ""
 
     assert_refused(alice.run("check", "--base", "no-such-branch"), "TM510")
+
+
+def _invocations(text: str) -> set[tuple[str, ...]]:
+    """Each `teamigrate VERB --flag …` in shell text, as (verb, sorted flags): what a command asks for, whatever its values."""
+    found = set()
+    for match in re.finditer(r"\bteamigrate ([a-z]+)((?: +(?:--[a-z-]+|\"[^\"]*\"|[^\s>|&;]+))*)", text):
+        flags = sorted(set(re.findall(r"--[a-z-]+", match.group(2))))
+        found.add((match.group(1), *flags))
+    return found
+
+
+def test_the_ci_guide_runs_every_teamigrate_command_its_workflow_shows() -> None:
+    import yaml
+
+    from tests.docs.test_guides import CI_RECIPES, page_steps
+
+    text = CI_RECIPES.read_text()
+    [workflow] = [w for w in (yaml.safe_load(b) for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M))
+                  if isinstance(w, dict) and "merge-queue" in w.get("jobs", {})]
+    assert {"pull_request", "merge_group", "push"} <= set(workflow[True] if True in workflow else workflow["on"])
+    runs = " ; ".join(str(step.get("run", "")) for job in workflow["jobs"].values() for step in job["steps"])
+    shown = {i for i in _invocations(runs) if i[0] in ("check", "changes")}
+    run_by_the_suite = _invocations(" ; ".join(step.command for step in page_steps(CI_RECIPES)))
+    assert shown and shown <= run_by_the_suite, shown - run_by_the_suite
+    from teamigrate.commands.pr_story import MARKER
+
+    assert MARKER in runs  # the sticky comment is found by the story's first line
