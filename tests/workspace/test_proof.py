@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import psycopg
@@ -54,3 +55,31 @@ def test_diff_output_deploys_as_it_was_proven(project: Project, make_database) -
     with psycopg.connect(before, autocommit=True) as conn:
         apply_migration(conn, HistoryTable(conn, "public.teamigrate_history"), migration)
     assert project.run("diff", "--from", before, "--to", after, "--exit-code").returncode == 0
+
+
+def test_a_live_database_copied_by_pg_dump_is_loaded_once(project: Project, shadow_server, make_database) -> None:  # type: ignore[no-untyped-def]
+    from teamigrate.workspace.schemas import DUMP_PREFIX, _pg_dump_schema
+
+    before, after = _loaded(make_database, BEFORE), _loaded(make_database, AFTER)
+    template = DUMP_PREFIX + hashlib.sha256(_pg_dump_schema(shadow_server, before).encode()).hexdigest()[:24]
+    shadow_server.drop_database(template)
+
+    def template_oid() -> object:
+        row = shadow_server.admin().execute("SELECT oid FROM pg_database WHERE datname = %s", (template,)).fetchone()
+        return row[0] if row else None
+
+    # A session left open on `before` keeps it from being a template: the proof copies it by pg_dump.
+    with psycopg.connect(before, autocommit=True):
+        first = project.ok("diff", "--from", before, "--to", after)
+        made = template_oid()
+        assert made is not None
+        second = project.ok("diff", "--from", before, "--to", after)
+    assert second.stdout == first.stdout and template_oid() == made  # the same load, copied again
+    with psycopg.connect(before, autocommit=True) as conn:
+        conn.execute("CREATE TABLE extra (id int)")
+    with psycopg.connect(before, autocommit=True):
+        project.ok("diff", "--from", before, "--to", after)  # another dump: another template
+    assert template_oid() == made
+    count = shadow_server.admin().execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (DUMP_PREFIX + "%",)).fetchone()[0]
+    assert 2 <= count <= 4
+    shadow_server.drop_database(template)
