@@ -250,18 +250,32 @@ ROUTINE_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
 
 
 def migration_hazards(config: Config, migrations: Sequence[Migration]) -> dict[str, list[str]]:
-    """What deploying each migration risks, worded for a reader: lint's errors and warnings, by migration id."""
+    """What deploying each migration risks, worded for a reader, by migration id: the table locks its
+    statements take (as `deploy --dry-run` shows them), then lint's errors and warnings."""
     if not migrations:
         return {}
     from teamigrate.lint.linter import lint_migrations
 
+    found: dict[str, list[str]] = {m.id: lock_hazards(m) for m in migrations}
     try:
         diagnostics = lint_migrations(config, migrations)
     except TeamigrateError as err:
-        output.warn(f"hazards are not shown: {err.message}")
-        return {}
-    found: dict[str, list[str]] = {}
+        output.warn(f"lint hazards are not shown: {err.message}")
+        diagnostics = []
     for d in sorted(diagnostics, key=lambda d: (d.path.parent.name, d.line, d.column, d.rule)):
         if d.level in ("error", "warning") and d.rule_name not in ROUTINE_RULES:
             found.setdefault(d.path.parent.name, []).append(f"{d.level} `{d.rule_name}` (line {d.line}): {d.message}")
+    return {migration_id: items for migration_id, items in found.items() if items}
+
+
+def lock_hazards(migration: Migration) -> list[str]:
+    """Each statement that holds up other sessions on a table that exists already: its lock, and a rewrite or scan under it."""
+    from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, migration_effects
+
+    found = []
+    for effect in migration_effects(migration.sql):
+        locks = [lock for lock in effect.locks if not lock.new and LEVELS.index(lock.level) >= LEVELS.index(SHARE_UPDATE_EXCLUSIVE)]
+        for lock in locks:
+            under = " while the table is rewritten" if effect.rewrite else " while every row is read" if effect.scan else ""
+            found.append(f"line {effect.line}: {effect.kind} takes {lock.level} on `{lock.table}` ({lock.blocks}){under}")
     return found
