@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,7 +88,7 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
     with ThreadPoolExecutor(max_workers=3) as background:
         # git names main_branch's and HEAD's commits while the files are read.
-        refs = None
+        refs: Future[tuple[str | None, str | None, str | None]] | None = None
         if base is not None:
             refs = background.submit(given_base, repository, base)
             refs.result()  # a base that names nothing stops the check before anything is read
