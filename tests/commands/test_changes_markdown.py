@@ -48,3 +48,31 @@ def test_markdown_for_a_two_branch_collision_matches_the_golden_file(team: Team)
     assert markdown == GOLDEN.read_text()
     # Stable: a second run says the same, byte for byte.
     assert alice.ok("changes", "--all-branches", "--head", "feat", "--format", "markdown").stdout == result.stdout
+
+
+def test_long_stories_are_capped_and_table_cells_stay_cells() -> None:
+    from teamigrate.commands.changes import Comparison, MigrationChanges, Side
+    from teamigrate.commands.pr_story import MAX_CHANGES, MAX_LANE, MAX_MIGRATIONS, render_markdown
+    from teamigrate.schema.diff import Change
+
+    columns = tuple(Change("column", "add", f"public.wide.c{i}", "public.wide", "a|b") for i in range(MAX_CHANGES + 3))
+    head = Side('we"ird', tuple(MigrationChanges(f"2026010100{i:04d}_m", columns) for i in range(MAX_MIGRATIONS + 2)))
+    comparison = Comparison("main", 'we"ird', "f" * 40, Side("main", ()), head, (), None, common_newest="20250101000000_init")
+    markdown = render_markdown([comparison], [], {"20260101000000_m": ["a" * 10] * 5})
+    rows = [line for line in markdown.splitlines() if line.startswith("| `2026")]
+    assert len(rows) == MAX_MIGRATIONS and "| and 2 more | | |" in markdown
+    # Every row has three cells: the `|` of a detail is escaped, the lists end in "and N more".
+    assert all(row.replace("\\|", "").count("|") == 4 for row in rows)
+    assert rows[0].endswith("<br>and 3 more | " + "<br>".join(["a" * 10] * 3) + "<br>and 2 more |")
+    assert 'subgraph h_side ["we#quot;ird"]' in markdown and f'h_more["and {MAX_MIGRATIONS + 2 - MAX_LANE} more"]' in markdown
+    assert len(markdown) < 6000
+
+
+def test_a_pull_requests_branch_is_compared_with_main_and_each_other_open_branch() -> None:
+    from teamigrate.planners.pairs import Branch, pairs_with
+
+    branches = [Branch("feat", "1", False, "origin/feat"), Branch("origin/feat", "1", True), Branch("origin/other", "2", True),
+                Branch("pr-copy", "1", False), Branch("done", "9", False), Branch("main", "0", False), Branch("origin/main", "0", True)]
+    assert pairs_with("feat", "1", branches, "main", ["origin/main"], ["done"]) == [("main", "feat"), ("feat", "origin/other")]
+    # In a CI checkout the PR is HEAD: its remote-tracking branch is at the same commit and left out.
+    assert pairs_with("HEAD", "1", branches, "main", ["origin/main"], ["done"]) == [("main", "HEAD"), ("HEAD", "origin/other")]
