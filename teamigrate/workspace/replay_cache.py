@@ -89,11 +89,15 @@ class ReplayCache:
                 self._touch(template)
             rest = migrations[start:]
             if rest:
+                # A short tail past a template is not kept as a template of its own (a CREATE DATABASE, the most
+                # of what `new` and `dev` wait for): read_after runs it on that template, and the next `new` replays it again in ms.
+                keep_end = not _runs_in_transaction(template, rest)
                 position = start
                 for stop in _checkpoints(start, len(migrations)):
                     apply(url, migrations[position:stop])
                     position = stop
-                    self._store(url, cache_name(chain[stop - 1]))
+                    if stop < len(migrations) or keep_end or stop % CHECKPOINT_EVERY == 0:
+                        self._store(url, cache_name(chain[stop - 1]))
                 self._evict()
             yield url
 
@@ -121,7 +125,7 @@ class ReplayCache:
         """
         start, template = self.nearest(chain)
         rest = migrations[start:]
-        if template is not None and len(rest) <= TAIL_IN_TRANSACTION and all(m.transactional for m in rest):
+        if _runs_in_transaction(template, rest):
             self._touch(template)
             try:
                 return _read_in_transaction(self.shadow.database_url(template), rest, apply_in, read)
@@ -185,6 +189,11 @@ def _read_in_transaction(
             if conn.broken or conn.closed:
                 raise _TemplateGone from None
             raise
+
+
+def _runs_in_transaction(template: str | None, rest: Sequence[Any]) -> bool:
+    """Whether read_after runs `rest` on `template` itself, in a transaction rolled back after."""
+    return template is not None and len(rest) <= TAIL_IN_TRANSACTION and all(m.transactional for m in rest)
 
 
 def _checkpoints(start: int, end: int) -> list[int]:
