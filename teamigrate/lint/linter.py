@@ -12,6 +12,7 @@ from teamigrate.history.migrations import Migration
 from teamigrate.lint.branches import RULE as BRANCH_RULE
 from teamigrate.lint.branches import BranchMigration, check_drop_used_on_branch, open_branch_migrations
 from teamigrate.lint.diagnostics import Diagnostic
+from teamigrate.lint.lock_context import DeployTimeouts, weigh_by_locks
 from teamigrate.lint.policy import RulePolicy, allowed_rules
 from teamigrate.lint.rules import PREFIX, check_target
 from teamigrate.lint.selection import targets_for_paths
@@ -36,7 +37,8 @@ def lint_project_targets(config: Config, targets: Sequence[LintTarget]) -> list[
     """Lint with the project's settings and, for drop-used-on-branch, its other open branches."""
     disabled = RulePolicy.from_config(config.lint).disabled
     branches = [] if PREFIX + BRANCH_RULE in disabled else open_branch_migrations(config, targets)
-    return lint_targets(targets, config.lint, config.root, branches)
+    timeouts = DeployTimeouts.from_settings(config.deploy.lock_timeout, config.deploy.statement_timeout)
+    return lint_targets(targets, config.lint, config.root, branches, timeouts)
 
 
 def lint_targets(
@@ -44,7 +46,9 @@ def lint_targets(
     settings: LintConfig = LintConfig(),
     cwd: Path | None = None,
     branches: Sequence[BranchMigration] = (),
+    timeouts: DeployTimeouts | None = None,
 ) -> list[Diagnostic]:
+    """squawk's findings and teamigrate's; with `timeouts` (a project's deploy settings) weighed by lock_context."""
     policy = RulePolicy.from_config(settings)
     with tempfile.TemporaryDirectory(prefix="teamigrate-lint-") as scratch:
         on_disk = _files_for_squawk(targets, Path(scratch))
@@ -61,6 +65,8 @@ def lint_targets(
     diagnostics: list[Diagnostic] = []
     for target in targets:
         findings = by_path.get(target.path, []) + check_target(target) + list(check_drop_used_on_branch(target, branches))
+        if timeouts is not None:
+            findings = weigh_by_locks(target, findings, timeouts)
         diagnostics.extend(policy.apply(findings, allowed_rules(target.sql)))
     return sorted(set(diagnostics))
 

@@ -61,6 +61,7 @@ class StatementEffect:
     rewrite: bool = False  # the table is rewritten (every row copied; ACCESS EXCLUSIVE for that long)
     scan: bool = False  # every row is read while the lock is held
     hazards: tuple[str, ...] = ()
+    on_new_table: bool = False  # it changes a table created earlier in the same migration
 
 
 @dataclass
@@ -70,6 +71,7 @@ class _Effect:
     rewrite: bool = False
     scan: bool = False
     hazards: list[str] = field(default_factory=list)
+    subject: str = ""  # the table the statement changes, where it has one
 
     def lock(self, table: str, level: str) -> None:
         held = self.locks.get(table)
@@ -195,9 +197,10 @@ class _Migration:
 
     def _finish(self, statement: Statement, effect: _Effect) -> StatementEffect:
         locks = tuple(TableLock(table, level, table in self.created) for table, level in effect.locks.items())
-        if locks and all(lock.new for lock in locks):
-            # An empty table nobody else can see yet: no scan worth the name, nobody queued behind it.
-            return StatementEffect(statement.line, ", ".join(effect.kinds), locks)
+        if locks and all(lock.new for lock in locks) or effect.subject in self.created:
+            # An empty table nobody else can see yet: no scan or rewrite worth the name, nobody queued behind it
+            # (a foreign key from it still locks the table it references, which stays listed).
+            return StatementEffect(statement.line, ", ".join(effect.kinds), locks, on_new_table=True)
         return StatementEffect(statement.line, ", ".join(effect.kinds), locks, effect.rewrite, effect.scan, tuple(effect.hazards))
 
     @staticmethod
@@ -228,7 +231,7 @@ class _Migration:
     def _create_index(self, words: Sequence[Word], upper: list[str], effect: _Effect) -> None:
         concurrently = "CONCURRENTLY" in upper[:4]
         on = upper.index("ON") if "ON" in upper else len(upper) - 1
-        table = _key(_qualified(words, _skip(upper, on + 1, "ONLY"))[0])
+        table = effect.subject = _key(_qualified(words, _skip(upper, on + 1, "ONLY"))[0])
         effect.kinds.append("CREATE INDEX CONCURRENTLY" if concurrently else "CREATE INDEX")
         effect.lock(table, SHARE_UPDATE_EXCLUSIVE if concurrently else SHARE)
         effect.scan = True
@@ -262,7 +265,7 @@ class _Migration:
     def _alter_table(self, words: Sequence[Word], upper: list[str], effect: _Effect) -> None:
         start = _skip(upper, 2, "IF EXISTS", "ONLY")
         name, after = _qualified(words, start)
-        table = _key(name)
+        table = effect.subject = _key(name)
         if after < len(words) and words[after].text == "*":
             after += 1
         for action in _split_actions(words[after:]):

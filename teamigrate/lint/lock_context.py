@@ -1,0 +1,92 @@
+"""Lint that agrees with deploy: squawk's findings weighed against the locks a statement takes and the timeouts deploy sets.
+
+squawk reads one file and knows nothing of how it will run. teamigrate does:
+- `deploy` (and dev, sync, reset, rollback) runs every migration under
+  deploy.lock_timeout and, when set, deploy.statement_timeout (or a migration's
+  own `-- teamigrate: lock-timeout` / `statement-timeout`), so squawk's
+  require-lock-timeout / require-statement-timeout are satisfied by configuration;
+  with the setting turned off (null) they fire again, on the first statement that
+  needs them: one that takes a lock others queue behind (SHARE UPDATE EXCLUSIVE or
+  stronger, lint/lock_levels.py) on a table that already exists, and, for the
+  statement timeout, holds it while it rewrites or reads every row;
+- a rule about how a change locks or scans a table does not fire when the table
+  was created earlier in the same migration: it is empty and nobody else can see it yet.
+
+Public API: `DeployTimeouts` (`.from_settings(lock_timeout, statement_timeout)`), `weigh_by_locks(target, findings, timeouts)`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from teamigrate.history.migrations import Migration
+from teamigrate.lint.diagnostics import Diagnostic
+from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, StatementEffect, migration_effects
+from teamigrate.lint.target import LintTarget
+
+LOCK_TIMEOUT_RULE = "squawk:require-lock-timeout"
+STATEMENT_TIMEOUT_RULE = "squawk:require-statement-timeout"
+# squawk's rules about a statement's lock or scan on an existing table (not about what the table will hold).
+NEW_TABLE_RULES = frozenset(
+    "squawk:" + rule
+    for rule in (
+        "require-concurrent-index-creation", "adding-foreign-key-constraint", "constraint-missing-not-valid",
+        "adding-field-with-default", "adding-serial-primary-key-field", "disallowed-unique-constraint",
+        "changing-column-type", "adding-not-nullable-field", "adding-required-field", "ban-drop-column",
+    )
+)
+
+
+@dataclass(frozen=True)
+class DeployTimeouts:
+    """Which timeouts deploy sets on every migration, from teamigrate.yaml's `deploy:`."""
+
+    lock_timeout: bool = False
+    statement_timeout: bool = False
+
+    @classmethod
+    def from_settings(cls, lock_timeout: float | None, statement_timeout: float | None) -> DeployTimeouts:
+        return cls(lock_timeout is not None, statement_timeout is not None)
+
+
+def _queues_others(effect: StatementEffect) -> bool:
+    return any(not lock.new and LEVELS.index(lock.level) >= LEVELS.index(SHARE_UPDATE_EXCLUSIVE) for lock in effect.locks)
+
+
+def _needs(rule: str, effect: StatementEffect) -> bool:
+    if rule == LOCK_TIMEOUT_RULE:
+        return _queues_others(effect)
+    return _queues_others(effect) and (effect.rewrite or effect.scan)
+
+
+def weigh_by_locks(target: LintTarget, findings: Sequence[Diagnostic], timeouts: DeployTimeouts) -> list[Diagnostic]:
+    relevant = {LOCK_TIMEOUT_RULE, STATEMENT_TIMEOUT_RULE} | NEW_TABLE_RULES
+    if not any(f.rule in relevant for f in findings):
+        return list(findings)
+    effects = migration_effects(target.sql)
+    starts = [effect.line for effect in effects]
+    directives = {d.split()[0].lower() for d in Migration("", target.sql).directives if d.split()}
+    satisfied = {
+        LOCK_TIMEOUT_RULE: timeouts.lock_timeout or "lock-timeout" in directives,
+        STATEMENT_TIMEOUT_RULE: timeouts.statement_timeout or "statement-timeout" in directives,
+    }
+    kept: list[Diagnostic] = []
+    for finding in findings:
+        if finding.rule in satisfied:
+            if satisfied[finding.rule]:
+                continue
+            # squawk names the file's first statement; teamigrate the first one that needs the timeout, if any does.
+            first = next((e for e in effects if _needs(finding.rule, e)), None)
+            if first is not None:
+                kept.append(dataclasses.replace(finding, line=first.line, column=1))
+            continue
+        if finding.rule in NEW_TABLE_RULES:
+            index = bisect.bisect_right(starts, finding.line) - 1
+            effect = effects[index] if index >= 0 else None
+            if effect is not None and effect.on_new_table:
+                continue
+        kept.append(finding)
+    return kept
