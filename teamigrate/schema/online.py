@@ -33,6 +33,13 @@ from teamigrate.schema.quoting import quote_ident
 GUIDE = "docs/18-deploying-without-downtime.md"
 REWRITE_NOTE = f"-- a busy table is locked while it is rewritten: expand and contract instead, see {GUIDE}"
 _MAX_IDENTIFIER = 63  # bytes: PostgreSQL cuts longer names
+# The steps in order, by the suffix of their migration's name, and the line each migration's header gives it.
+_PURPOSES = {
+    "": "",
+    "validate": "Validates the constraints the previous migration added NOT VALID: reads and writes go on while it scans.",
+    "set_not_null": "SET NOT NULL proven by the validated check (no scan, PostgreSQL 12+), then the check dropped.",
+    "indexes": "Builds and drops indexes CONCURRENTLY: outside a transaction, writes go on meanwhile.",
+}
 
 
 @dataclass(frozen=True)
@@ -83,16 +90,10 @@ def online_steps(before: Schema, after: Schema, plan: Plan) -> list[OnlineStep]:
     not_null_set = replace(validated, tables=after.tables, constraints={
         key: value for key, value in validated.constraints.items() if key not in {check.key for _, _, check in moves.not_null}
     })
-    # A NOT NULL column may also have moved indexes: the constraints are `after`'s now, the indexes still `before`'s.
+    # Until the last step, the moved indexes are as `before` has them.
     states = [before, added, validated, not_null_set, after]
     steps: list[OnlineStep] = []
-    purposes = {
-        "": "",
-        "validate": "Validates the constraints the previous migration added NOT VALID: reads and writes go on while it scans.",
-        "set_not_null": "SET NOT NULL proven by the validated check (no scan, PostgreSQL 12+), then the check dropped.",
-        "indexes": "Builds and drops indexes CONCURRENTLY: outside a transaction, writes go on meanwhile.",
-    }
-    for number, suffix in enumerate(purposes):
+    for number, suffix in enumerate(_PURPOSES):
         source, target = states[number], states[number + 1]
         if suffix == "set_not_null":
             up = _set_not_null_plan(moves)
@@ -104,7 +105,7 @@ def online_steps(before: Schema, after: Schema, plan: Plan) -> list[OnlineStep]:
         if up.is_empty:
             continue
         allow = ("adding-not-nullable-field", "constraint-missing-not-valid", "ban-drop-constraint") if suffix == "set_not_null" else ()
-        steps.append(OnlineStep(suffix, purposes[suffix], _noted(up) if suffix == "" else up, down, target, allow))
+        steps.append(OnlineStep(suffix, _PURPOSES[suffix], _noted(up) if suffix == "" else up, down, target, allow))
     return steps
 
 
