@@ -119,9 +119,9 @@ def leaving_branch(repository: GitRepository, database: str, state: str) -> str 
     return previous.decode().strip() or None if previous else None
 
 
-def record_branch(repository: GitRepository | None, url: str, applied: Sequence[tuple[str, str]]) -> None:
+def record_branch(config: Config, repository: GitRepository | None, url: str, applied: Sequence[tuple[str, str]]) -> None:
     """After a sync: the database's state belongs to the branch checked out now."""
-    if repository is None:
+    if repository is None or config.snapshots.keep == 0:
         return
     branch = current_branch(repository)
     if branch is None:

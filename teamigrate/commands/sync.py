@@ -45,7 +45,7 @@ def sync_database(config: Config, auto: bool = False, force: bool = False) -> in
             _refuse_irreversible(plan)
             _execute(target, migrations, plan, repository.head_commit() if repository else None)
         _check_drift(config, target.url, migrations)
-        record_branch(repository, target.url, applied_pairs(target))
+        record_branch(config, repository, target.url, applied_pairs(target))
     return 0
 
 

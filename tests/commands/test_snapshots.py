@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 
+from teamigrate.config import parse_config
+from teamigrate.errors import ConfigError
 from teamigrate.planners.snapshots import Snapshot, evictions, parse_snapshot, snapshot_to_restore, state_chain
 from tests.commands.conftest import Developer, Team, assert_refused
 from tests.conftest import Project
@@ -163,3 +166,15 @@ def test_evictions_least_recently_used_first_by_count_and_size() -> None:
     assert evictions([a], keep=5, max_bytes=50, protect="a") == [a]  # alone over the size limit
     assert parse_snapshot("a", a.comment(), 100) == a
     assert parse_snapshot("n", "a comment someone wrote", 1) is None
+
+
+def test_snapshot_limits_are_read_and_validated_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "teamigrate.yaml"
+    assert (parse_config("", path).snapshots.keep, parse_config("", path).snapshots.max_size) == (5, 2 * 1024**3)
+    config = parse_config("snapshots:\n  keep: 0\n  max_size: 512MB\n", path)
+    assert (config.snapshots.keep, config.snapshots.max_size) == (0, 512 * 1024**2)
+    assert parse_config("snapshots:\n  max_size: null\n", path).snapshots.max_size is None
+    for bad in ("  keep: -1\n", "  max_size: big\n", "  kept: 3\n"):
+        with pytest.raises(ConfigError) as raised:
+            parse_config(f"snapshots:\n{bad}", path)
+        assert raised.value.code in ("TM103", "TM105")
