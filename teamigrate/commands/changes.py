@@ -230,7 +230,7 @@ def changes(config: Config, base: str | None, head: str | None, all_branches: bo
     elif format == "markdown":
         from teamigrate.commands.pr_story import render_markdown
 
-        added = sorted({m.id for c in comparisons for side in (c.base, c.head) for m in side.migrations if not m.recorded_only})
+        added = sorted({m.id for c in comparisons for m in c.head.migrations if not m.recorded_only})
         output.raw(render_markdown(comparisons, failures, migration_hazards(config, [comparer.seen[i] for i in added])))
     else:
         for comparison in comparisons:
