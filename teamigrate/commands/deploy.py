@@ -23,7 +23,7 @@ from teamigrate.workspace.project import Target, checked_out_migrations, open_ta
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
 from teamigrate.history.table import now
-from teamigrate.lint.lock_levels import StatementEffect, migration_effects
+from teamigrate.lint.lock_levels import LockWalk, StatementEffect
 
 
 def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_json: bool = False) -> int:
@@ -137,7 +137,8 @@ def _dry_run(config: Config, migrations: Sequence[Migration], url: str | None, a
                 column = match.group("column")
                 proven.add((table_key, column[1:-1].replace('""', '"') if column.startswith('"') else column))
         todo = pending(states)
-        plans = [_planned(target, migration, proven) for migration in todo]
+        walk = LockWalk(proven)  # in order: a check validated by one pending migration proves the next one's SET NOT NULL
+        plans = [_planned(target, migration, walk) for migration in todo]
         where = mask_url(target.url)
     if as_json:
         output.json_document({"database": where, "dry_run": True, "advisory_lock": False, "migrations": plans})
@@ -175,7 +176,7 @@ def _settings(plan: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _planned(target: Target, migration: Migration, proven: set[tuple[str, str]]) -> dict[str, Any]:
+def _planned(target: Target, migration: Migration, walk: LockWalk) -> dict[str, Any]:
     policy = target.locks.for_migration(migration.directives)
     return {
         "id": migration.id,
@@ -183,7 +184,7 @@ def _planned(target: Target, migration: Migration, proven: set[tuple[str, str]])
         "lock_timeout": policy.lock_timeout,
         "statement_timeout": policy.statement_timeout,
         "retries": policy.retries,
-        "statements": [_effect_document(effect) for effect in migration_effects(migration.sql, proven)],
+        "statements": [_effect_document(effect) for effect in walk.migration(migration.sql)],
     }
 
 

@@ -13,6 +13,7 @@ from teamigrate.lint.branches import RULE as BRANCH_RULE
 from teamigrate.lint.branches import BranchMigration, check_drop_used_on_branch, open_branch_migrations
 from teamigrate.lint.diagnostics import Diagnostic
 from teamigrate.lint.lock_context import DeployTimeouts, weigh_by_locks
+from teamigrate.lint.lock_levels import LockWalk
 from teamigrate.lint.policy import RulePolicy, allowed_rules
 from teamigrate.lint.rules import PREFIX, check_target
 from teamigrate.lint.selection import targets_for_paths
@@ -63,10 +64,11 @@ def lint_targets(
         path = back.get(diagnostic.path, diagnostic.path)
         by_path.setdefault(path, []).append(dataclasses.replace(diagnostic, path=path))
     diagnostics: list[Diagnostic] = []
-    for target in targets:
+    walk = LockWalk()
+    for target in sorted(targets, key=lambda t: str(t.path)):  # id order, for the walk's NOT NULL checks
         findings = by_path.get(target.path, []) + check_target(target) + list(check_drop_used_on_branch(target, branches))
         if timeouts is not None:
-            findings = weigh_by_locks(target, findings, timeouts)
+            findings = weigh_by_locks(target, findings, timeouts, walk)
         diagnostics.extend(policy.apply(findings, allowed_rules(target.sql)))
     return sorted(set(diagnostics))
 

@@ -12,7 +12,12 @@ squawk reads one file and knows nothing of how it will run. teamigrate does:
 - a rule about how a change locks or scans a table does not fire when the table
   was created earlier in the same migration: it is empty and nobody else can see it yet.
 
-Public API: `DeployTimeouts` (`.from_settings(lock_timeout, statement_timeout)`), `weigh_by_locks(target, findings, timeouts)`.
+A SET NOT NULL that a validated CHECK proves (in the same migration, or in one linted
+before it in the same run, as `dev --online-safe` writes them) scans nothing: neither
+squawk's adding-not-nullable-field nor a statement timeout is asked for.
+
+Public API: `DeployTimeouts` (`.from_settings(lock_timeout, statement_timeout)`),
+`weigh_by_locks(target, findings, timeouts, walk=None)` (one LockWalk across targets in id order).
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from dataclasses import dataclass
 
 from teamigrate.history.migrations import Migration
 from teamigrate.lint.diagnostics import Diagnostic
-from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, StatementEffect, migration_effects
+from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, LockWalk, StatementEffect
 from teamigrate.lint.target import LintTarget
 
 LOCK_TIMEOUT_RULE = "squawk:require-lock-timeout"
 STATEMENT_TIMEOUT_RULE = "squawk:require-statement-timeout"
+NOT_NULL_RULE = "squawk:adding-not-nullable-field"
 # squawk's rules about a statement's lock or scan on an existing table (not about what the table will hold).
 NEW_TABLE_RULES = frozenset(
     "squawk:" + rule
@@ -62,11 +68,14 @@ def _needs(rule: str, effect: StatementEffect) -> bool:
     return _queues_others(effect) and (effect.rewrite or effect.scan)
 
 
-def weigh_by_locks(target: LintTarget, findings: Sequence[Diagnostic], timeouts: DeployTimeouts) -> list[Diagnostic]:
+def weigh_by_locks(target: LintTarget, findings: Sequence[Diagnostic], timeouts: DeployTimeouts, walk: LockWalk | None = None) -> list[Diagnostic]:
     relevant = {LOCK_TIMEOUT_RULE, STATEMENT_TIMEOUT_RULE} | NEW_TABLE_RULES
+    # The walk must see every file that may add or validate a NOT NULL check, findings or not.
+    if not any(f.rule in relevant for f in findings) and not ("NOT NULL" in target.sql.upper() or "VALIDATE" in target.sql.upper()):
+        return list(findings)
+    effects = (walk or LockWalk()).migration(target.sql)
     if not any(f.rule in relevant for f in findings):
         return list(findings)
-    effects = migration_effects(target.sql)
     starts = [effect.line for effect in effects]
     directives = {d.split()[0].lower() for d in Migration("", target.sql).directives if d.split()}
     satisfied = {
@@ -88,5 +97,7 @@ def weigh_by_locks(target: LintTarget, findings: Sequence[Diagnostic], timeouts:
             effect = effects[index] if index >= 0 else None
             if effect is not None and effect.on_new_table:
                 continue
+            if effect is not None and finding.rule == NOT_NULL_RULE and effect.kind.endswith("SET NOT NULL") and not effect.scan:
+                continue  # a validated check proves it: no scan
         kept.append(finding)
     return kept

@@ -8,7 +8,8 @@ Several ALTER TABLE actions in one statement take the strongest of their locks.
 Public API: `LEVELS` (weakest first), `BLOCKS` (what each level holds up),
 `TableLock`, `StatementEffect`, `migration_effects(sql, proven_not_null)`:
 one StatementEffect per statement; `proven_not_null` is a set of (table, column)
-with a validated `CHECK (column IS NOT NULL)`, which the statements extend as they add one.
+with a validated `CHECK (column IS NOT NULL)`, which the statements extend as they add one;
+`LockWalk(proven_not_null).migration(sql)` for several migrations in order.
 """
 
 from __future__ import annotations
@@ -130,13 +131,18 @@ def _not_null_check(action: Sequence[Word]) -> str | None:
     return None
 
 
-class _Migration:
-    """Walks one migration's statements, remembering the tables it created and the NOT NULL checks it validated."""
+class LockWalk:
+    """Walks migrations in order: the tables each one creates, and the NOT NULL checks added and validated so far
+    (a check added NOT VALID in one migration and validated in the next proves SET NOT NULL in the one after)."""
 
-    def __init__(self, proven_not_null: set[tuple[str, str]]) -> None:
+    def __init__(self, proven_not_null: set[tuple[str, str]] | None = None) -> None:
         self.created: set[str] = set()
-        self.proven = proven_not_null
+        self.proven = proven_not_null if proven_not_null is not None else set()
         self.pending_checks: dict[str, tuple[str, str]] = {}  # constraint added NOT VALID -> (table, column)
+
+    def migration(self, sql: str) -> list[StatementEffect]:
+        self.created = set()  # created in an earlier migration: others may use it by now
+        return [self.effect(statement) for statement in parse_statements(sql)]
 
     def effect(self, statement: Statement) -> StatementEffect:
         words = statement.words
@@ -386,5 +392,4 @@ class _Migration:
 
 def migration_effects(sql: str, proven_not_null: set[tuple[str, str]] | None = None) -> list[StatementEffect]:
     """The effect of each statement of one migration; `proven_not_null` (table, column) pairs grow as checks are validated."""
-    walker = _Migration(proven_not_null if proven_not_null is not None else set())
-    return [walker.effect(statement) for statement in parse_statements(sql)]
+    return LockWalk(proven_not_null).migration(sql)

@@ -59,3 +59,17 @@ def test_the_realistic_projects_findings_before_and_after(tmp_path: Path) -> Non
     # blocking lock is held while every row is read: SET NOT NULL (3), a CHECK on a new column, a plain CREATE INDEX.
     assert (after["squawk:require-lock-timeout"], after["squawk:require-statement-timeout"]) == (0, 5)
     assert sum(before.values()) == 64 and sum(after.values()) == 17
+
+
+def test_set_not_null_proven_by_a_check_validated_in_an_earlier_migration_asks_for_nothing(write_migration: MigrationWriter) -> None:
+    # The online-safe steps `dev --online-safe` writes, linted together as dev lints them.
+    paths = [
+        write_migration("ALTER TABLE orders ADD CONSTRAINT note_nn CHECK ((note IS NOT NULL)) NOT VALID;\n", "20261126093000_a"),
+        write_migration("ALTER TABLE orders VALIDATE CONSTRAINT note_nn;\n", "20261126093100_b"),
+        write_migration("ALTER TABLE orders ALTER COLUMN note SET NOT NULL;\nALTER TABLE orders DROP CONSTRAINT note_nn;\n", "20261126093200_c"),
+    ]
+    found = {(d.path.parent.name[-1], d.rule) for d in lint_targets([target_for_file(p) for p in paths], timeouts=DeployTimeouts(lock_timeout=True))}
+    assert not {("c", "squawk:adding-not-nullable-field"), ("c", "squawk:require-statement-timeout")} & found
+    # Alone, the SET NOT NULL has no proof in sight: squawk's advice stands.
+    alone = {d.rule for d in lint_targets([target_for_file(paths[2])], timeouts=DeployTimeouts(lock_timeout=True))}
+    assert {"squawk:adding-not-nullable-field", "squawk:require-statement-timeout"} <= alone
