@@ -51,7 +51,8 @@ def test_markdown_for_a_two_branch_collision_matches_the_golden_file(team: Team)
 
 
 def test_long_stories_are_capped_and_table_cells_stay_cells() -> None:
-    from teamigrate.commands.changes import Comparison, MigrationChanges, Side
+    from teamigrate.commands.changes import Comparison, MigrationChanges, PairFailure, Side
+    from teamigrate.errors import TeamigrateError
     from teamigrate.commands.pr_story import MAX_CHANGES, MAX_LANE, MAX_MIGRATIONS, render_markdown
     from teamigrate.schema.diff import Change
 
@@ -66,6 +67,12 @@ def test_long_stories_are_capped_and_table_cells_stay_cells() -> None:
     assert rows[0].endswith("<br>and 3 more | " + "<br>".join(["a" * 10] * 3) + "<br>and 2 more |")
     assert 'subgraph h_side ["we#quot;ird"]' in markdown and f'h_more["and {MAX_MIGRATIONS + 2 - MAX_LANE} more"]' in markdown
     assert len(markdown) < 6000
+
+    # A pair that cannot be compared is named with its error; the rest of the story stays.
+    failure = PairFailure("main", "broken", TeamigrateError("TM211", "migration x failed at\nline 1: no", "fix it"))
+    with_failure = render_markdown([comparison], [failure], {})
+    assert with_failure.startswith(markdown.split("| `2026", 1)[0])
+    assert with_failure.endswith("### Not compared\n\n- `main` ↔ `broken`: error[TM211] migration x failed at line 1: no\n")
 
 
 def test_a_pull_requests_branch_is_compared_with_main_and_each_other_open_branch() -> None:
