@@ -56,12 +56,14 @@ def before_switch(
     kept: int,
     rolls_back: bool,
     force: bool = False,
+    can_roll_back: bool = True,
 ) -> None:
     """Keep a snapshot of the database before `sync` rolls back a branch's migrations; restore this branch's when one fits.
 
     `applied` and `checkout`: (id, checksum) in order; `kept`: how many
     checked-out migrations the database holds in order. Never raises for a
     snapshot that cannot be made: it says why and `sync` takes the down-and-up path.
+    `can_roll_back` False: sync will refuse (TM507) unless a snapshot is restored; then nothing is kept either.
     """
     if config.snapshots.keep == 0 or repository is None:
         return
@@ -75,12 +77,16 @@ def before_switch(
     try:
         store = SnapshotStore(url)
         restore = snapshot_to_restore(store.snapshots(), branch, state_chain(checkout), kept, rolls_back)
-        if restore is None and not rolls_back:
+        if restore is None and not (rolls_back and can_roll_back):
             return
         sessions = store.copies.sessions()
         if sessions:
             held = ", ".join(f"{app} (pid {pid}{', ' + user if user else ''})" for pid, app, user in sessions)
             output.note(f"no snapshot of {store.copies.database}: other sessions are connected to it: {held}; {fallback}")
+            return
+        size = store.copies.size()
+        if config.snapshots.max_size is not None and size > config.snapshots.max_size:
+            output.note(f"no snapshot of {store.copies.database}: it holds {_size(size)}, more than snapshots.max_size ({_size(config.snapshots.max_size)}); {fallback}")
             return
         state = state_chain(applied)[-1] if applied else ""
         leaving = leaving_branch(repository, store.copies.database, state) or "(unknown branch)"

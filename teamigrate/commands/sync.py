@@ -36,7 +36,7 @@ def sync_database(config: Config, auto: bool = False, force: bool = False) -> in
         applied = applied_pairs(target)
     if plan.rollbacks or plan.applies:
         # The database is copied or swapped from its server's side: no session of ours may hold it meanwhile.
-        before_switch(config, url, repository, applied, checkout, len(plan.kept), bool(plan.rollbacks), force)
+        before_switch(config, url, repository, applied, checkout, len(plan.kept), bool(plan.rollbacks), force, can_roll_back=not plan.irreversible)
     with open_target(config, url) as target:
         with target.table.locked():
             plan = plan_for(target, migrations)

@@ -91,11 +91,14 @@ def snapshot_to_restore(snapshots: Sequence[Snapshot], branch: str | None, check
 def evictions(snapshots: Sequence[Snapshot], keep: int, max_bytes: int | None, protect: str | None = None) -> list[Snapshot]:
     """Least recently used first, until at most `keep` remain and they hold at most `max_bytes` together.
 
-    `protect` (the snapshot just taken) goes last, and only when it alone is over the size limit.
+    `protect` (the snapshot just taken, maybe the developer's database itself) never goes: `sync` takes none larger than `max_bytes`.
     """
-    order = sorted(snapshots, key=lambda s: (s.name == protect, s.used))
-    remaining = list(order)
+    remaining = sorted((s for s in snapshots if s.name != protect), key=lambda s: s.used)
+    kept = len(snapshots) - len(remaining)
+    total = sum(s.size for s in snapshots)
     dropped: list[Snapshot] = []
-    while remaining and (len(remaining) > keep or (max_bytes is not None and sum(s.size for s in remaining) > max_bytes)):
-        dropped.append(remaining.pop(0))
+    while remaining and (len(remaining) + kept > keep or (max_bytes is not None and total > max_bytes)):
+        gone = remaining.pop(0)
+        total -= gone.size
+        dropped.append(gone)
     return dropped

@@ -50,6 +50,10 @@ class DatabaseCopies:
         """(pid, application_name, user) of every other session connected to `name` (default: the database)."""
         return [tuple(row) for row in self.server.admin().execute(_SESSIONS, (name or self.database,)).fetchall()]  # type: ignore[misc]
 
+    def size(self, name: str | None = None) -> int:
+        row = self.server.admin().execute("SELECT pg_database_size(%s)", (name or self.database,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
     def copy(self, name: str, comment: str, source: str | None = None) -> None:
         """`name` as a template copy of `source` (default: the database); PostgreSQL refuses while anyone is connected to it."""
         self.server.create_database(name, template=source or self.database)

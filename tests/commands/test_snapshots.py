@@ -85,21 +85,19 @@ def test_rows_survive_main_feature_main_feature(dev: Developer, fresh_replay) ->
     assert dev.schema_dump() == fresh_replay(dev)
     assert "in step" in dev.ok("sync").stdout
 
-
-def test_a_database_in_use_is_not_copied_and_the_fallback_says_so(dev: Developer, fresh_replay) -> None:  # type: ignore[no-untyped-def]
-    dev.git("checkout", "-q", "notes")
-    dev.ok("sync")
-    dev.sql("INSERT INTO users VALUES (1, 'ada', 'countess')")
+    # Someone else holds the database: it cannot be copied, and sync says so before the down path.
     dev.git("checkout", "-q", "main")
     with psycopg.connect(dev.database_url, application_name="psql-in-another-tab", autocommit=True) as held:
         pid = held.info.backend_pid
         result = dev.ok("sync")
-    assert f"no snapshot of {urlsplit(dev.database_url).path.lstrip('/')}: other sessions are connected to it: psql-in-another-tab (pid {pid}" in result.stderr + result.stdout
-    assert "rolling back with the stored down SQL instead" in result.stderr + result.stdout
-    assert f"rolled back  {NOTES}" in result.stdout
-    assert snapshot_names(dev) == []
-    assert dev.sql("SELECT id, name FROM users") == [(1, "ada")]
+    database = urlsplit(dev.database_url).path.lstrip("/")
+    assert f"no snapshot of {database}: other sessions are connected to it: psql-in-another-tab (pid {pid}" in result.stderr
+    assert "rolling back with the stored down SQL instead (data in what it drops is lost)" in result.stderr
+    assert f"rolled back  {MORE}" in result.stdout and f"rolled back  {NOTES}" in result.stdout
+    assert "restored" not in result.stdout
+    assert dev.sql("SELECT id, name FROM users ORDER BY id") == [(1, "ada"), (2, "bob")]  # notes's users, by the down path
     assert dev.schema_dump() == fresh_replay(dev)
+    assert len(snapshot_names(dev)) == 2  # notes at NOTES (then restored) and main at INIT, untouched
 
 
 def test_least_recently_used_snapshots_go_past_the_limit_and_snapshots_lists_and_drops(dev: Developer) -> None:
@@ -125,6 +123,14 @@ def test_least_recently_used_snapshots_go_past_the_limit_and_snapshots_lists_and
     assert_refused(dev.run("snapshots", "drop", "tmsnap_nope"), "TM431")
     assert_refused(dev.run("snapshots", "drop"), "TM432")
     assert kept in dev.ok("snapshots", "drop", kept).stdout
+    assert snapshot_names(dev) == []
+
+    # A database larger than max_size is not copied: sync says so and takes the down path.
+    (dev.root / "teamigrate.yaml").write_text((dev.root / "teamigrate.yaml").read_text() + "  max_size: 1kB\n")
+    dev.git("checkout", "-q", "other")
+    third = dev.ok("sync")
+    assert "more than snapshots.max_size (1.0 kB); rolling back with the stored down SQL instead" in third.stderr
+    assert f"rolled back  {NOTES}" in third.stdout
     assert snapshot_names(dev) == []
 
 
@@ -163,7 +169,8 @@ def test_evictions_least_recently_used_first_by_count_and_size() -> None:
     assert evictions([c, a, b], keep=2, max_bytes=None) == [a]
     assert evictions([c, a, b], keep=5, max_bytes=150) == [a, b]
     assert evictions([c, a, b], keep=5, max_bytes=150, protect="a") == [b, c]
-    assert evictions([a], keep=5, max_bytes=50, protect="a") == [a]  # alone over the size limit
+    assert evictions([c, a, b], keep=0, max_bytes=None, protect="c") == [a, b]
+    assert evictions([a], keep=5, max_bytes=50, protect="a") == []  # sync takes none over the limit: it may be the database itself
     assert parse_snapshot("a", a.comment(), 100) == a
     assert parse_snapshot("n", "a comment someone wrote", 1) is None
 

@@ -68,9 +68,11 @@ def test_sync_stops_with_reset_hint_when_a_migration_has_no_down(team: Team) -> 
     assert lines[0] == f"error[TM507]: sync would have to roll back {A}, whose history row stored no down SQL"
     assert lines[1].startswith("hint: run `teamigrate reset`")
     assert "Traceback" not in result.stderr
-    # Nothing half-done.
+    # Nothing half-done, and no snapshot kept for a sync that refuses.
     assert dev.schema_dump() == before
     assert dev.history()[A][0] == "applied"
+    assert "snapshot" not in result.stdout
+    assert "no snapshots" in dev.ok("snapshots").stdout.lower()
 
 
 def test_out_of_order_migration_that_commutes_is_applied_without_rollback(team: Team, fresh_replay) -> None:  # type: ignore[no-untyped-def]
