@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 from teamigrate.commands.check import Finding
 from teamigrate.commands.check_formats import Layout, github_annotations
@@ -106,3 +107,9 @@ def test_the_ci_guide_runs_every_teamigrate_command_its_workflow_shows() -> None
     from teamigrate.commands.pr_story import MARKER
 
     assert MARKER in runs  # the sticky comment is found by the story's first line
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            # Values reach scripts through env, never as ${{ }} inside them (a branch name is not shell-safe); and they parse.
+            script = str(step.get("run", ""))
+            assert "${{" not in script, script
+            assert subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True).returncode == 0, script
