@@ -242,11 +242,16 @@ class _Catalog:
 
     def _indexes(self) -> Iterable[Index]:
         relation_names, keys, comments = self.relation_names, self.keys, self.comments
-        for oid, table_oid, name, definition, attached, constraint_backed in self.rows["indexes"]:
+        rows = self.rows["indexes"]
+        names = {oid: (relation_names[table_oid][0], name) for oid, table_oid, name, *_ in rows if table_oid in relation_names}
+        for oid, table_oid, name, definition, parent_oid, constraint_backed, column_names, constraint_kind in rows:
             table = relation_names.get(table_oid)
-            if table is None or attached or constraint_backed:
+            if table is None or (constraint_backed and parent_oid is None):
                 continue
-            index = Index(table[0], table[1], name, definition, comments.get((PG_CLASS, oid, 0)))
+            index = Index(
+                table[0], table[1], name, definition, comments.get((PG_CLASS, oid, 0)),
+                names.get(parent_oid) if parent_oid is not None else None, constraint_kind, tuple(column_names or ()),
+            )
             keys[(PG_CLASS, oid)] = index.key
             yield index
 

@@ -233,6 +233,12 @@ class Index:
     name: str
     definition: str  # pg_get_indexdef
     comment: str | None = None
+    # A partition's index attached to its partitioned table's index: (schema, name) of that index.
+    parent: tuple[str, str] | None = None
+    # p, u or x: the attached index backs the partition's copy of the parent's constraint.
+    constraint_kind: str | None = None
+    # The index's column names ("expr" for an expression), from which PostgreSQL names a copy it makes.
+    column_names: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> Key:

@@ -13,6 +13,8 @@ class Hazard(str, enum.Enum):
     LOCKS_TABLE = "locks-table"
     NOT_TRANSACTIONAL = "cannot-run-in-transaction"
     DROPS_DEPENDANTS = "drops-dependants"
+    FAILS_IF_ROWS = "fails-if-table-has-rows"
+    SCANS_TABLE = "scans-table"
 
     @property
     def explanation(self) -> str:
@@ -26,6 +28,11 @@ _EXPLANATIONS = {
     Hazard.LOCKS_TABLE: "locks {subject} against writes while it runs",
     Hazard.NOT_TRANSACTIONAL: "{subject} must run outside a transaction",
     Hazard.DROPS_DEPENDANTS: "drops objects that depend on {subject}; they are recreated later in this plan",
+    Hazard.FAILS_IF_ROWS: (
+        "a NOT NULL column without a default fails if {subject} has rows (the proof runs on an empty copy): "
+        "give it a DEFAULT, or add it nullable, fill it, then SET NOT NULL in a later migration"
+    ),
+    Hazard.SCANS_TABLE: "reads every row of {subject} to check that it fits, under a lock that blocks writes",
 }
 
 

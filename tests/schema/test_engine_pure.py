@@ -150,7 +150,7 @@ def test_summary_groups_changes_by_table() -> None:
         "  ~ column id: type integer -> bigint",
         "  + column email",
     ]
-    assert "Hazards: drops-data, may-fail-on-existing-data, rewrites-table." in text
+    assert "Hazards: drops-data, fails-if-table-has-rows, rewrites-table." in text
     data = plan_to_json(plan)
     assert data["empty"] is False
     assert {"kind": "column", "action": "add", "name": "public.users.email", "table": "public.users", "detail": ""} in data["changes"]
@@ -171,3 +171,48 @@ def test_numeric_widening_at_the_same_scale_has_no_hazard() -> None:
     assert _type_change_hazards("numeric(6,2)", "numeric") == frozenset()
     assert Hazard.MAY_FAIL in _type_change_hazards("numeric(8,2)", "numeric(6,2)")
     assert Hazard.REWRITES_TABLE in _type_change_hazards("numeric(6,2)", "numeric(8,3)")
+
+
+def test_a_not_null_column_without_a_default_says_it_fails_on_a_table_with_rows_and_what_works() -> None:
+    source = _schema(_table("users", Column("id", "integer")))
+    target = _schema(_table("users", Column("id", "integer"), Column("email", "text", not_null=True),
+                            Column("plan", "text", not_null=True, default="'free'::text")))
+    plan = diff_schemas(source, target)
+    by_sql = {s.sql: s for s in plan.statements}
+    email = by_sql["ALTER TABLE public.users ADD COLUMN email text NOT NULL"]
+    assert email.hazards == {Hazard.FAILS_IF_ROWS}
+    [comment] = email.hazard_comments()
+    assert comment.startswith("-- hazard: fails-if-table-has-rows: a NOT NULL column without a default fails if table public.users has rows")
+    assert "give it a DEFAULT, or add it nullable, fill it, then SET NOT NULL" in comment
+    # With a default PostgreSQL fills the rows: no such hazard.
+    assert by_sql["ALTER TABLE public.users ADD COLUMN plan text DEFAULT 'free'::text NOT NULL"].hazards == frozenset()
+
+
+def test_the_name_postgresql_gives_its_copy_of_a_partitioned_tables_index() -> None:
+    from teamigrate.schema.diff.partitions import auto_index_name
+
+    def index(*columns: str, kind: str | None = None) -> Index:
+        return Index("public", "t", "i", "CREATE INDEX i ON public.t USING btree (x)", constraint_kind=kind, column_names=columns)
+
+    assert auto_index_name("logs_2025", index("at")) == "logs_2025_at_idx"
+    assert auto_index_name("logs_2025", index("id", "at", kind="p")) == "logs_2025_pkey"
+    assert auto_index_name("users_1", index("email", "tenant", kind="u")) == "users_1_email_tenant_key"
+    assert auto_index_name("t", index("expr", "expr", "a")) == "t_expr_expr1_a_idx"
+    long = auto_index_name("p" * 40, index("c" * 40))
+    assert len(long) == 63 and long == "p" * 29 + "_" + "c" * 29 + "_idx"
+
+
+def test_a_partitions_index_named_otherwise_than_postgresql_would_is_renamed_after_the_parents_is_created() -> None:
+    parent = Table("public", "logs", (Column("at", "date"),), partition_key="RANGE (at)")
+    part = Table("public", "logs_1", (Column("at", "date", inherited=True),), partition_of=("public", "logs"),
+                 partition_bound="FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')")
+    parent_index = Index("public", "logs", "logs_at", "CREATE INDEX logs_at ON ONLY public.logs USING btree (at)")
+    copy = Index("public", "logs_1", "at_of_2025", "CREATE INDEX at_of_2025 ON public.logs_1 USING btree (at)",
+                 parent=("public", "logs_at"), column_names=("at",))
+    target = _schema(parent, part, parent_index, copy,
+                     dependencies=frozenset({(copy.key, parent_index.key), (copy.key, ("column", "public", "logs_1", "at"))}))
+    sql = [s.sql for s in diff_schemas(_schema(parent, part), target).statements]
+    assert sql == [
+        "CREATE INDEX logs_at ON public.logs USING btree (at)",
+        "ALTER INDEX public.logs_1_at_idx RENAME TO at_of_2025",
+    ]

@@ -35,9 +35,10 @@ _RENAMED_SUFFIX = "__teamigrate_old"
 
 def build(draft: PlanDraft) -> None:
     classified = draft.classified
+    cyclic = _cyclic_foreign_keys(draft)
     for key in sorted(classified.removed | classified.rebuilt):
         if key in draft.old:
-            _drop(draft, key, draft.old[key])
+            _drop(draft, key, draft.old[key], explicit=key in cyclic)
     for key in sorted(classified.added | classified.rebuilt):
         if key in draft.new:
             _create(draft, key, draft.new[key], rebuilt=key in classified.rebuilt)
@@ -47,13 +48,45 @@ def build(draft: PlanDraft) -> None:
     sequences.sequence_ownership(draft)
 
 
-def _drop(draft: PlanDraft, key: Key, obj: Any) -> None:
+def _cyclic_foreign_keys(draft: PlanDraft) -> set[Key]:
+    """Foreign keys between tables that are all dropped (or re-created) and reference each other in a circle: DROP TABLE
+    of any of them fails on the other's key, so those keys are dropped first, by themselves (pg_depend's edges)."""
+    classified = draft.classified
+    going = {key for key in classified.removed | classified.rebuilt if key[0] == "table"}
+    if len(going) < 2:
+        return set()
+    references: dict[Key, set[Key]] = {}
+    keys: dict[tuple[Key, Key], set[Key]] = {}
+    for dependant, dependency in draft.source.dependencies:
+        if dependant[0] != "constraint" or dependency not in going:
+            continue
+        table: Key = ("table", dependant[1], dependant[2])
+        constraint = draft.old.get(dependant)
+        if table in going and table != dependency and isinstance(constraint, Constraint) and constraint.kind == "f":
+            references.setdefault(table, set()).add(dependency)
+            keys.setdefault((table, dependency), set()).add(dependant)
+
+    def reaches(start: Key, goal: Key) -> bool:
+        seen, stack = {start}, [start]
+        while stack:
+            for after in references.get(stack.pop(), ()):
+                if after == goal:
+                    return True
+                if after not in seen:
+                    seen.add(after)
+                    stack.append(after)
+        return False
+
+    return {key for (table, referenced), found in keys.items() if reaches(referenced, table) for key in found}
+
+
+def _drop(draft: PlanDraft, key: Key, obj: Any, explicit: bool = False) -> None:
     classified = draft.classified
     if key == namespaces.PUBLIC:
         return
     if key not in classified.rebuilt:
         draft.note(obj, "drop")
-    if key in classified.implicit:
+    if key in classified.implicit and not explicit:
         relation = owner(key, obj, draft.old)
         if relation is not None and (relation in classified.removed or relation in classified.rebuilt):
             draft.alias[(PRE, key)] = (PRE, relation)
@@ -146,6 +179,8 @@ def _alter(draft: PlanDraft, key: Key, old: Any, new: Any) -> None:
         details = routines.alter_trigger(draft, key, old, new)
     elif isinstance(new, View):
         details = views.alter_view(draft, key, old, new)
+    elif isinstance(new, Index):
+        details = constraints.alter_index(draft, key, old, new)
     else:
         # Schemas, composite types, indexes and policies: anything else about them is a rebuild.
         details = alter_comment(draft, key, old, new)

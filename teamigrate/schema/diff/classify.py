@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from teamigrate.schema import ddl
+from teamigrate.schema.diff import partitions
 from teamigrate.schema.diff.objects import KINDS, SchemaObjects, TableColumn, column_key, owner
 from teamigrate.schema.model import (
+    Column,
     CompositeType,
     Constraint,
     Domain,
@@ -62,7 +64,9 @@ def classify(source: Schema, target: Schema, old: SchemaObjects, new: SchemaObje
             found.rebuilt.add(key)
         if key[0] == "table":
             _classify_columns(found, source.tables[key], target.tables[key], old, new)
+    partitions.before_cascade(found, source, target)
     _cascade(found, source, old, new)
+    partitions.after_cascade(found, source, target, old)
     return found
 
 
@@ -83,6 +87,11 @@ def _needs_rebuild(old: Any, new: Any) -> bool:
     if isinstance(old, Table):
         if old.partition_key != new.partition_key:
             return True
+        if old.inherits and new.inherits and any(
+            (previous := old.column(column.name)) is not None and previous.inherited != column.inherited
+            for column in new.columns
+        ):
+            return True  # a column merged with the parent's, or no longer: only a new table has it so
         # A column cannot go back from local to inherited-only: that takes a new table.
         gained = [parent for parent in new.inherits if parent not in old.inherits]
         return bool(gained) and any(
@@ -137,7 +146,7 @@ def _classify_columns(found: Classification, old: Table, new: Table, old_objects
         if previous is None:
             if not column.inherited:  # else the parent's new column reaches this table by itself
                 found.added.add(key)
-        elif previous == column or (previous.inherited and column.inherited):
+        elif previous == column or (previous.inherited and column.inherited and not _own_facts_differ(previous, column)):
             continue
         elif replace(previous, inherited=False) != replace(column, inherited=False):
             found.changed.add(key)
@@ -150,6 +159,11 @@ def _classify_columns(found: Classification, old: Table, new: Table, old_objects
             found.removed.add(column_key(old, column))
             if column.inherited:
                 found.implicit.add(column_key(old, column))  # goes with the parent's column
+
+
+def _own_facts_differ(old: Column, new: Column) -> bool:
+    """What an inherited column holds for itself (pg_dump shows it on the partition or child)."""
+    return (old.not_null, old.default, old.not_null_name) != (new.not_null, new.default, new.not_null_name)
 
 
 def _cascade(found: Classification, source: Schema, old: SchemaObjects, new: SchemaObjects) -> None:

@@ -48,7 +48,7 @@ def add_column(draft: PlanDraft, key: Key, obj: TableColumn) -> None:
     column = obj.column
     hazards = []
     if column.not_null and column.default is None and column.identity is None and column.generated is None:
-        hazards.append(Hazard.MAY_FAIL)
+        hazards.append(Hazard.FAILS_IF_ROWS)
     if column.identity is not None or column.generated_kind == "s":
         hazards.append(Hazard.REWRITES_TABLE)
     draft.emit(POST, key, ddl.add_column(obj.table, column), hazards, subject(obj.table))
@@ -117,7 +117,8 @@ def alter_column(draft: PlanDraft, key: Key, old_obj: TableColumn, new_obj: Tabl
         else:
             draft.emit(POST, key, ddl.drop_not_null(table, new.name))
             details.append("drop not null")
-    elif new.not_null and old.not_null_name and new.not_null_name and old.not_null_name != new.not_null_name:
+    elif new.not_null and old.not_null_name and new.not_null_name and old.not_null_name != new.not_null_name \
+            and not (old.inherited and new.inherited):  # an inherited constraint is renamed detached (tables.py)
         # Renamed while the column is local: before it joins a parent, after it leaves one.
         phase = PRE if new.inherited and not old.inherited else POST
         draft.emit(phase, key, ddl.rename_constraint(table, old.not_null_name, new.not_null_name))

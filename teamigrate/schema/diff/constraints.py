@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from teamigrate.schema import ddl
+from teamigrate.schema.diff import attached
 from teamigrate.schema.diff.comments import alter_comment
 from teamigrate.schema.diff.draft import POST, PlanDraft
 from teamigrate.schema.diff.objects import owner, subject
@@ -25,6 +26,8 @@ def _detached_here(draft: PlanDraft, schema: str, table: str) -> bool:
 
 
 def create_constraint(draft: PlanDraft, key: Key, constraint: Constraint) -> None:
+    if attached.kept_by_detach(draft, constraint):
+        return
     hazards = [] if _on_new_relation(draft, key, constraint) else [Hazard.LOCKS_TABLE]
     if hazards and not ddl.is_not_valid(constraint.definition):
         hazards.append(Hazard.MAY_FAIL)
@@ -41,13 +44,22 @@ def alter_constraint(draft: PlanDraft, key: Key, old: Constraint, new: Constrain
 
 
 def create_index(draft: PlanDraft, key: Key, index: Index) -> None:
+    if index.parent is not None:
+        attached.create_attached(draft, key, index)
+        return
     hazards = [] if _on_new_relation(draft, key, index) else [Hazard.LOCKS_TABLE]
     if hazards and ddl.is_unique_index(index):
         hazards.append(Hazard.MAY_FAIL)
     # The partition keeps its copy of the parent's index when detached.
-    definition = ddl.index_definition(index, if_not_exists=_detached_here(draft, index.schema, index.table))
+    definition = attached.parent_definition(draft, index) or ddl.index_definition(
+        index, if_not_exists=_detached_here(draft, index.schema, index.table),
+    )
     draft.emit(POST, key, definition, hazards, f"table {qualified(index.schema, index.table)}")
 
 
 def create_policy(draft: PlanDraft, key: Key, policy: Policy) -> None:
     draft.emit(POST, key, ddl.create_policy(policy))
+
+
+def alter_index(draft: PlanDraft, key: Key, old: Index, new: Index) -> list[str]:
+    return attached.alter_attachment(draft, key, old, new) + alter_comment(draft, key, old, new)

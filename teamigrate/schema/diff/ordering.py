@@ -39,6 +39,7 @@ def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:
         sequence = objects.get(("sequence", *key[1:]))
         if sequence is not None and sequence.owned_by is not None:
             yield ("column", *sequence.owned_by)
+            yield ("table", *sequence.owned_by[:2])  # a dropped table's columns are not nodes of their own
             yield sequence.key
         return
     obj = objects.get(key)
@@ -57,6 +58,11 @@ def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:
             yield ("table", *obj.partition_of)
         for parent in obj.inherits:
             yield ("table", *parent)
+    if isinstance(obj, TableColumn) and obj.column.inherited:
+        # Its own NOT NULL or default goes after the parent's, which reaches it too.
+        for parent in (obj.table.partition_of, *obj.table.inherits):
+            if parent is not None:
+                yield ("column", *parent, obj.column.name)
     if isinstance(obj, TableColumn) and obj.column.identity is not None:
         identity = obj.column.identity
         yield ("sequence", identity.sequence_schema, identity.sequence_name)

@@ -12,6 +12,9 @@ from teamigrate.schema.model import Key, Table
 from teamigrate.schema.plan import Hazard
 from teamigrate.schema.quoting import qualified
 
+# ATTACH PARTITION reads the whole partition to check its bound (unless a CHECK constraint proves it).
+_ATTACH_HAZARDS = (Hazard.SCANS_TABLE, Hazard.MAY_FAIL, Hazard.LOCKS_TABLE)
+
 
 def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
     draft.emit(POST, key, ddl.create_table(table))
@@ -40,12 +43,21 @@ def _replica_identity(draft: PlanDraft, table: Table) -> None:
 
 def alter_table(draft: PlanDraft, key: Key, old: Table, new: Table) -> list[str]:
     details = []
+    renamed = _inherited_not_null_renames(old, new)
+    if renamed and old.partition_of == new.partition_of is not None and old.partition_bound == new.partition_bound:
+        # PostgreSQL renames no constraint a partition inherits: detached, renamed, attached again.
+        assert new.partition_of is not None
+        draft.emit(PRE, key, ddl.detach_partition(new, new.partition_of))
+        for before, after in renamed:
+            draft.emit(POST, key, ddl.rename_constraint(new, before, after))
+        draft.emit(POST, key, ddl.attach_partition(new, new.partition_of), _ATTACH_HAZARDS, subject(new))
+        details.append("not null constraints " + ", ".join(f"{before} -> {after}" for before, after in renamed))
     if old.partition_of != new.partition_of or old.partition_bound != new.partition_bound:
         if old.partition_of is not None:
             draft.emit(PRE, key, ddl.detach_partition(new, old.partition_of))
             details.append(f"detach from {qualified(*old.partition_of)}")
         if new.partition_of is not None:
-            draft.emit(POST, key, ddl.attach_partition(new, new.partition_of), [Hazard.MAY_FAIL, Hazard.LOCKS_TABLE], subject(new))
+            draft.emit(POST, key, ddl.attach_partition(new, new.partition_of), _ATTACH_HAZARDS, subject(new))
             details.append(f"attach to {qualified(*new.partition_of)} {new.partition_bound}")
     for parent in old.inherits:
         if parent not in new.inherits:
@@ -75,3 +87,14 @@ def alter_table(draft: PlanDraft, key: Key, old: Table, new: Table) -> list[str]
         _replica_identity(draft, new)
         details.append(f"replica identity {new.replica_identity}")
     return details + alter_comment(draft, key, old, new)
+
+
+def _inherited_not_null_renames(old: Table, new: Table) -> list[tuple[str, str]]:
+    """(old name, new name) of NOT NULL constraints a partition inherits under another name (PostgreSQL 18)."""
+    renames = []
+    for column in new.columns:
+        previous = old.column(column.name)
+        if previous is not None and previous.inherited and column.inherited and previous.not_null and column.not_null \
+                and previous.not_null_name and column.not_null_name and previous.not_null_name != column.not_null_name:
+            renames.append((previous.not_null_name, column.not_null_name))
+    return renames

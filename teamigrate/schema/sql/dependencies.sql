@@ -11,7 +11,8 @@ SELECT classid, objid, objsubid, refclassid, refobjid, refobjsubid FROM (
   FROM pg_depend d
   LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
   LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
-  WHERE d.deptype IN ('n', 'a')
+  -- 'P': a partition's index on the partitioned table's index it is attached to.
+  WHERE (d.deptype IN ('n', 'a') OR (d.deptype = 'P' AND d.classid = 'pg_class'::regclass))
     AND d.refclassid <> 'pg_namespace'::regclass  -- the model knows which schema holds what
     AND NOT (d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
              AND d.refobjid = ad.adrelid AND d.refobjsubid = ad.adnum)

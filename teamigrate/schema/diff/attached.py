@@ -1,0 +1,85 @@
+"""Statements for partitions' indexes attached to a parent's, and for what attaching or detaching a partition keeps.
+
+The rules are in `partitions`; this module writes them onto the plan being drafted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from teamigrate.schema import ddl
+from teamigrate.schema.diff import partitions
+from teamigrate.schema.diff.draft import POST, PlanDraft
+from teamigrate.schema.model import Constraint, Index, Key
+from teamigrate.schema.quoting import qualified, quote_ident
+
+
+def kept_by_detach(draft: PlanDraft, constraint: Constraint) -> bool:
+    """A partition detached here keeps its copies of the parent's checks as its own."""
+    table: Key = ("table", constraint.schema, constraint.table)
+    if not partitions.detached_here(draft.source, draft.target, table):
+        return False
+    parent = draft.source.tables[table].partition_of
+    inherited = draft.source.constraints.get(("constraint", *parent, constraint.name))  # type: ignore[misc]
+    return inherited is not None and inherited.definition == constraint.definition
+
+
+
+def create_attached(draft: PlanDraft, key: Key, index: Index) -> None:
+    """A partition's copy of its parent's index: renamed where PostgreSQL makes it, else made and attached."""
+    table: Key = ("table", index.schema, index.table)
+    parent = partitions.parent_key(draft.target, index)
+    assert index.parent is not None
+    parent_name = qualified(*index.parent)
+    classified = draft.classified
+    made_by_postgres = (
+        table in classified.added or table in classified.rebuilt or partitions.attached_here(draft.source, draft.target, table)
+        or (parent is not None and (parent in classified.added or parent in classified.rebuilt) and partitions.is_complete(draft.target, parent))
+    )
+    if made_by_postgres:
+        made = partitions.auto_index_name(index.table, index)
+        if made != index.name:
+            draft.emit(POST, key, _rename(index.schema, made, index.name))
+        return
+    renamed = partitions.renamed_from(draft.source, draft.target, index, classified.removed | classified.rebuilt)
+    if renamed is not None:
+        draft.emit(POST, key, _rename(index.schema, renamed.name, index.name))
+        if renamed.parent is None:
+            draft.emit(POST, key, attach_index(parent_name, index))
+        return
+    draft.emit(POST, key, ddl.index_definition(index), [], f"table {qualified(index.schema, index.table)}")
+    if index.constraint_kind in ("p", "u"):
+        kind = "PRIMARY KEY" if index.constraint_kind == "p" else "UNIQUE"
+        draft.emit(POST, key, f"ALTER TABLE {qualified(index.schema, index.table)} ADD CONSTRAINT {quote_ident(index.name)} {kind} USING INDEX {quote_ident(index.name)}")
+    draft.emit(POST, key, attach_index(parent_name, index))
+
+
+def alter_attachment(draft: PlanDraft, key: Key, old: Index, new: Index) -> list[str]:
+    """An index that stays, attached now to its parent's index: ATTACH, unless PostgreSQL attaches it itself."""
+    if new.parent is None or old.parent == new.parent:
+        return []
+    table: Key = ("table", new.schema, new.table)
+    parent = partitions.parent_key(draft.target, new)
+    classified = draft.classified
+    if partitions.attached_here(draft.source, draft.target, table) or (parent is not None and (parent in classified.added or parent in classified.rebuilt)):
+        return [f"attached to {qualified(*new.parent)}"]
+    draft.emit(POST, key, attach_index(qualified(*new.parent), new))
+    return [f"attached to {qualified(*new.parent)}"]
+
+
+def attach_index(parent: str, index: Index) -> str:
+    return f"ALTER INDEX {parent} ATTACH PARTITION {qualified(index.schema, index.name)}"
+
+
+def _rename(schema: str, old: str, new: str) -> str:
+    return f"ALTER INDEX {qualified(schema, old)} RENAME TO {quote_ident(new)}"
+
+
+_ONLY = re.compile(r" ON ONLY ")
+
+
+def parent_definition(draft: PlanDraft, index: Index) -> str | None:
+    """CREATE INDEX … ON ONLY for a partitioned table's index not every partition has a copy of; None otherwise."""
+    if not _ONLY.search(index.definition) or partitions.is_complete(draft.target, index.key):
+        return None
+    return index.definition

@@ -1,0 +1,163 @@
+"""Partitions' indexes attached to their partitioned table's index, and what attaching or detaching a partition keeps.
+
+PostgreSQL makes a partition's copy of a parent's index by itself (when the partition is
+created or attached, or the parent's index created) under a name of its choosing; pg_dump
+shows every copy by name with `ALTER INDEX parent ATTACH PARTITION child`. So a copy that
+PostgreSQL makes is renamed where the target names it otherwise, a copy on a partition that
+stays is created and attached by hand, and a copy that must stop being attached (PostgreSQL
+cannot detach an index) takes its parent's index to be built again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from teamigrate.schema.model import Constraint, Index, Key, Schema, Table
+from teamigrate.schema.quoting import quote_ident
+
+_NAME_BYTES = 63  # NAMEDATALEN - 1
+_LABELS = {"p": "pkey", "u": "key", "x": "excl"}
+
+
+def _make_object_name(name1: str, name2: str | None, label: str) -> str:
+    """PostgreSQL's makeObjectName: name1_name2_label, the longer part clipped until it fits."""
+    overhead = (1 if name2 else 0) + len(label) + 1
+    available = _NAME_BYTES - overhead
+    chars1, chars2 = len(name1.encode()), len(name2.encode()) if name2 else 0
+    while chars1 + chars2 > available:
+        if chars1 > chars2:
+            chars1 -= 1
+        else:
+            chars2 -= 1
+    parts = [name1.encode()[:chars1].decode(errors="ignore")]
+    if name2:
+        parts.append(name2.encode()[:chars2].decode(errors="ignore"))
+    return "_".join([*parts, label])
+
+
+def auto_index_name(table: str, index: Index) -> str:
+    """The name PostgreSQL gives its own copy of a partitioned table's index on partition `table` (ChooseIndexName)."""
+    names: list[str] = []
+    for name in index.column_names:
+        chosen, number = name, 0
+        while chosen in names:
+            number += 1
+            chosen = f"{name}{number}"
+        names.append(chosen)
+    addition = "_".join(names).encode()[:_NAME_BYTES].decode(errors="ignore")
+    if index.constraint_kind == "p":
+        return _make_object_name(table, None, "pkey")
+    return _make_object_name(table, addition, _LABELS.get(index.constraint_kind or "", "idx"))
+
+
+def _shape(index: Index) -> str:
+    """The definition without the index's own name: what tells two copies apart but for their names."""
+    return index.definition.replace(f" INDEX {quote_ident(index.name)} ON ", " INDEX ON ", 1)
+
+
+def parent_key(schema: Schema, index: Index) -> Key | None:
+    """The key of the index (or the constraint behind it) that `index` is attached to."""
+    if index.parent is None:
+        return None
+    key: Key = ("index", *index.parent)
+    if key in schema.indexes:
+        return key
+    table = schema.tables.get(("table", index.schema, index.table))
+    if table is None or table.partition_of is None:
+        return None
+    found: Key = ("constraint", *table.partition_of, index.parent[1])
+    return found if found in schema.constraints else None
+
+
+def _children(schema: Schema, parent: Key) -> Iterable[Index]:
+    return (index for index in schema.indexes.values() if index.parent is not None and parent_key(schema, index) == parent)
+
+
+def _partitions(schema: Schema, table: tuple[str, str]) -> list[Table]:
+    return [t for t in schema.tables.values() if t.partition_of == table]
+
+
+def _relation(parent: Key, schema: Schema) -> tuple[str, str] | None:
+    obj = schema.indexes.get(parent) if parent[0] == "index" else schema.constraints.get(parent)
+    return (obj.schema, obj.table) if isinstance(obj, Index | Constraint) else None
+
+
+def is_complete(schema: Schema, parent: Key) -> bool:
+    """Whether every partition of the parent's table has a copy attached to it (else it is created ON ONLY)."""
+    relation = _relation(parent, schema)
+    if relation is None:
+        return True
+    attached = {(child.schema, child.table) for child in _children(schema, parent)}
+    return all((t.schema, t.name) in attached for t in _partitions(schema, relation))
+
+
+def attached_here(source: Schema, target: Schema, table: Key) -> bool:
+    old, new = source.tables.get(table), target.tables.get(table)
+    return old is not None and new is not None and new.partition_of is not None and old.partition_of != new.partition_of
+
+
+def detached_here(source: Schema, target: Schema, table: Key) -> bool:
+    old, new = source.tables.get(table), target.tables.get(table)
+    return old is not None and new is not None and old.partition_of is not None and new.partition_of != old.partition_of
+
+
+def renamed_from(source: Schema, target: Schema, index: Index, gone: set[Key]) -> Index | None:
+    """An index of the same table and shape that the target no longer has: renaming it makes `index`.
+
+    `gone`: what the plan drops (an index attached to one of them goes with it).
+    """
+    shape = _shape(index)
+    for old in sorted(source.indexes.values(), key=lambda i: i.name):
+        if old.parent is not None and parent_key(source, old) in gone:
+            continue
+        if (old.schema, old.table) == (index.schema, index.table) and old.key not in target.indexes \
+                and old.parent in (None, index.parent) and old.constraint_kind == index.constraint_kind and _shape(old) == shape:
+            return old
+    return None
+
+
+def before_cascade(found: Any, source: Schema, target: Schema) -> None:
+    """A copy that must stop being attached, on a partition that stays: its parent's index is built again."""
+    for old in source.indexes.values():
+        if old.parent is None:
+            continue
+        table: Key = ("table", old.schema, old.table)
+        parent = parent_key(source, old)
+        if parent is None or parent not in target.indexes and parent not in target.constraints:
+            continue
+        if table not in target.tables or detached_here(source, target, table):
+            continue
+        new = target.indexes.get(old.key)
+        if new is not None and new.parent == old.parent:
+            continue
+        if any(parent_key(target, child) == parent and (child.schema, child.table) == (old.schema, old.table)
+               for child in target.indexes.values()):
+            continue  # another copy takes its place: a rename
+        found.rebuilt.add(parent)
+        found.changed.add(parent)
+
+
+def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mapping[Key, Any]) -> None:
+    """What PostgreSQL drops or keeps by itself: copies go with their parent, renamed copies and merged checks stay."""
+    gone = found.removed | found.rebuilt
+    for old in source.indexes.values():
+        if old.parent is None:
+            continue
+        parent = parent_key(source, old)
+        if parent in gone:
+            found.implicit.add(old.key)
+    for index in target.indexes.values():
+        if index.key in source.indexes or index.parent is None:
+            continue
+        renamed = renamed_from(source, target, index, gone)
+        if renamed is not None and renamed.key in found.removed:
+            found.implicit.add(renamed.key)
+    for key in found.removed:
+        if key[0] != "constraint" or not attached_here(source, target, ("table", key[1], key[2])):
+            continue
+        constraint = old_objects[key]
+        table = target.tables[("table", key[1], key[2])]
+        inherited = target.constraints.get(("constraint", *table.partition_of, constraint.name))  # type: ignore[misc]
+        if inherited is not None and inherited.definition == constraint.definition:
+            found.implicit.add(key)  # ATTACH PARTITION takes it for the parent's
