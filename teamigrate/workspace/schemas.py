@@ -54,10 +54,16 @@ class Workspace:
         version where this machine has one, else is read through a copy in the shadow (see match_versions).
         """
         workspace = cls(config, ShadowServer.for_config(config, user_database_url=user_database_url), on_note)
-        workspace.match_versions([s.url for s in sources if s.kind == "url" and s.url])
+        urls = [s.url for s in sources if s.kind == "url" and s.url]
+        if urls:
+            workspace.match_versions(urls)
+        elif user_database_url:
+            # The commands that compare the developer's database with a history built in the shadow (dev's drift
+            # check, push, sync, baseline): a database on another version would seem to have drifted (a view's text).
+            workspace.match_versions([user_database_url], reachable_only=True)
         return workspace
 
-    def match_versions(self, urls: Sequence[str]) -> None:
+    def match_versions(self, urls: Sequence[str], *, reachable_only: bool = False) -> None:
         """Version skew: the same object is written differently by another major version's deparser (pg_get_viewdef
         changed in 16), so databases are compared as one server version writes them. When every live database runs one
         major version and this machine has its binaries, the shadow runs that version; otherwise each database of
@@ -67,7 +73,12 @@ class Workspace:
         from teamigrate.server.cluster import embedded_bin_dir, embedded_cluster, pg_bin_cluster
         from teamigrate.server.versions import bin_folder_for, server_major
 
-        majors = {url: server_major(url) for url in urls}
+        try:
+            majors = {url: server_major(url) for url in urls}
+        except TeamigrateError:
+            if reachable_only:
+                return  # not there yet (dev creates it): the command says so itself
+            raise
         shadow_major = self.shadow.admin().info.server_version // 10000
         if all(major == shadow_major for major in majors.values()):
             return
@@ -86,6 +97,8 @@ class Workspace:
                     self.shadow = ShadowServer(cluster.url(), cluster)
                     self.on_note(f"the databases run PostgreSQL {versions[0]}, the shadow PostgreSQL {shadow_major}: comparing on a PostgreSQL {versions[0]} shadow ({folder})")
                     return
+        if reachable_only:
+            return  # read directly by the command, not through database(): nothing to re-deparse here
         self._read_in_shadow = {url for url, major in majors.items() if major != shadow_major}
         others = " and ".join(str(v) for v in versions if v != shadow_major)
         why = ("shadow_database_url names the shadow" if self.config.shadow_database_url else

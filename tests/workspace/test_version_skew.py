@@ -101,3 +101,18 @@ def test_pg18_sources_with_a_pg15_shadow(project: Project, pg15: ShadowServer, p
     assert "TM100" not in mixed.stderr and "Traceback" not in mixed.stderr
     assert mixed.returncode == 0, mixed.stderr
     assert "orders" in mixed.stdout and "databases on PostgreSQL 18, the shadow on 15" in mixed.stderr
+
+
+def test_dev_on_a_pg15_database_sees_no_drift_where_only_the_deparser_differs(project: Project, pg15: ShadowServer) -> None:
+    url = _database(pg15, "skew_dev", "")
+    config = project.root / "teamigrate.yaml"
+    text = re.sub(r"^database_url:.*$", f"database_url: {url}", config.read_text(), count=1, flags=re.M)
+    config.write_text(text.replace("# schema: schema.sql", "schema: schema.sql", 1))
+    project.write("schema.sql", SKEWED)
+    project.ok("dev", "--name", "init")
+    project.write("schema.sql", SKEWED_AFTER)
+    result = project.run("dev", "--name", "orders")  # the default shadow is PostgreSQL 18; the views came back from 15
+    assert result.returncode == 0, result.stderr
+    assert "TM402" not in result.stderr and "drifted" not in result.stderr
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('public.orders') IS NOT NULL").fetchone() == (True,)
