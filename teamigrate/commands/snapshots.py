@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class SnapshotStore:
     def snapshots(self) -> list[Snapshot]:
         found = (parse_snapshot(name, comment, size) for name, comment, size in self.copies.listed(self.prefix))
         return sorted((s for s in found if s is not None), key=lambda s: s.used, reverse=True)
+
+    def close(self) -> None:
+        self.copies.close()
 
     def evict(self, keep: int, max_bytes: int | None, protect: str | None = None) -> None:
         for snapshot in evictions(self.snapshots(), keep, max_bytes, protect):
@@ -74,8 +78,8 @@ def before_switch(
             output.note(f"no snapshot kept: {display_dsn(url)} connects to {' and '.join(remote)}, which may not be this machine (pass --force to keep snapshots there); {fallback}")
         return
     branch = current_branch(repository)
+    store = SnapshotStore(url)
     try:
-        store = SnapshotStore(url)
         restore = snapshot_to_restore(store.snapshots(), branch, state_chain(checkout), kept, rolls_back)
         if restore is None and not (rolls_back and can_roll_back):
             return
@@ -109,6 +113,8 @@ def before_switch(
         output.note(f"no snapshot: the server does not let teamigrate create databases ({_first_line(exc)}); {fallback}")
     except psycopg.Error as exc:
         output.note(f"no snapshot: {_first_line(exc)}; {fallback}")
+    finally:
+        store.close()
 
 
 def current_branch(repository: GitRepository) -> str | None:
@@ -152,7 +158,11 @@ def _read_record(repository: GitRepository) -> dict[str, object]:
 
 
 def list_snapshots(config: Config, force: bool = False) -> int:
-    store = _store(config, force)
+    with closing(_store(config, force)) as store:
+        return _list(config, store)
+
+
+def _list(config: Config, store: SnapshotStore) -> int:
     snapshots = store.snapshots()
     if not snapshots:
         output.line(f"no snapshots of {store.copies.database} (`sync` keeps one when it rolls back a branch's migrations)")
@@ -169,9 +179,16 @@ def list_snapshots(config: Config, force: bool = False) -> int:
 def drop_snapshots(config: Config, name: str | None, every: bool, force: bool = False) -> int:
     if (name is None) == (not every):
         raise TeamigrateError("TM432", "`snapshots drop` needs one snapshot's name or --all", "`teamigrate snapshots` lists their names")
-    store = _store(config, force)
+    with closing(_store(config, force)) as store:
+        return _drop(store, name, every)
+
+
+def _drop(store: SnapshotStore, name: str | None, every: bool) -> int:
     snapshots = store.snapshots()
     chosen = snapshots if every else [s for s in snapshots if s.name == name]
+    if every and not chosen:
+        output.line(f"no snapshots of {store.copies.database}: nothing to drop")
+        return 0
     if not chosen:
         raise TeamigrateError("TM431", f"no snapshot named {name} of {store.copies.database}", "`teamigrate snapshots` lists their names; nothing was dropped")
     for snapshot in chosen:
@@ -181,7 +198,7 @@ def drop_snapshots(config: Config, name: str | None, every: bool, force: bool = 
 
 
 def _store(config: Config, force: bool) -> SnapshotStore:
-    url = development_database_url(config)
+    url = development_database_url(config, create=False)
     remote = nonlocal_endpoints(url)
     if remote and not force:
         raise TeamigrateError(
@@ -196,12 +213,12 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _size(size: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+def _size(size: float) -> str:
+    for unit in ("B", "kB", "MB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} B"
+        size /= 1024
+    return f"{size:.1f} GB"
 
 
 def _age(seconds: float) -> str:

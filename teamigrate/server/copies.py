@@ -48,7 +48,7 @@ class DatabaseCopies:
 
     def sessions(self, name: str | None = None) -> list[tuple[int, str, str]]:
         """(pid, application_name, user) of every other session connected to `name` (default: the database)."""
-        return [tuple(row) for row in self.server.admin().execute(_SESSIONS, (name or self.database,)).fetchall()]  # type: ignore[misc]
+        return [(int(pid), str(app), str(user)) for pid, app, user in self.server.admin().execute(_SESSIONS, (name or self.database,)).fetchall()]
 
     def size(self, name: str | None = None) -> int:
         row = self.server.admin().execute("SELECT pg_database_size(%s)", (name or self.database,)).fetchone()
@@ -99,8 +99,8 @@ class DatabaseCopies:
         self.server.drop_database(name)
 
     def close(self) -> None:
-        if self._server is not None and self._server._admin_conn is not None:
-            self._server._admin_conn.close()
+        if self._server is not None:
+            self._server.admin().close()
 
 
 def _literal(text: str) -> str:

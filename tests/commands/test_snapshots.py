@@ -124,6 +124,7 @@ def test_least_recently_used_snapshots_go_past_the_limit_and_snapshots_lists_and
     assert_refused(dev.run("snapshots", "drop"), "TM432")
     assert kept in dev.ok("snapshots", "drop", kept).stdout
     assert snapshot_names(dev) == []
+    assert "nothing to drop" in dev.ok("snapshots", "drop", "--all").stdout
 
     # A database larger than max_size is not copied: sync says so and takes the down path.
     (dev.root / "teamigrate.yaml").write_text((dev.root / "teamigrate.yaml").read_text() + "  max_size: 1kB\n")
