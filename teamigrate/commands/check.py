@@ -99,7 +99,8 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         except MigrationError as err:  # a symlink out of the project (TM223): reported like any finding, nothing read
             return CheckReport((Finding.from_error(err),), 0, cached=False)
         main_ref, main_commit, head = refs.result() if refs is not None else (None, None, None)
-        fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged))
+        # A success with --base also replayed what the base gained: a plain check's stamp does not stand for it.
+        fingerprint = inputs.fingerprint(str(main_commit), str(head), str(staged), *(["merged"] if base is not None else []))
         stamp = config.root / STATE_FOLDER / STAMP_FILE
         if use_cache and not drift and _read(stamp) == fingerprint:
             return CheckReport((), len(_migration_ids(inputs)), cached=True)
