@@ -20,6 +20,7 @@ stay in the first step too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from teamigrate.schema import ddl
@@ -28,7 +29,7 @@ from teamigrate.schema.diff.classify import Classification, classify
 from teamigrate.schema.diff.objects import SchemaObjects
 from teamigrate.schema.model import Column, Constraint, Index, Key, Schema, Table
 from teamigrate.schema.plan import Hazard, Plan, Statement
-from teamigrate.schema.quoting import quote_ident
+from teamigrate.schema.quoting import qualified, quote_ident
 
 GUIDE = "docs/18-deploying-without-downtime.md"
 REWRITE_NOTE = f"-- a busy table is locked while it is rewritten: expand and contract instead, see {GUIDE}"
@@ -39,7 +40,10 @@ _PURPOSES = {
     "validate": "Validates the constraints the previous migration added NOT VALID: reads and writes go on while it scans.",
     "set_not_null": "SET NOT NULL proven by the validated check (no scan, PostgreSQL 12+), then the check dropped.",
     "indexes": "Builds and drops indexes CONCURRENTLY: outside a transaction, writes go on meanwhile.",
+    "unique": "Turns each unique index the previous migration built into its constraint (USING INDEX: no scan, a brief lock).",
 }
+# A unique constraint on plain columns, which a unique index built beforehand can stand for.
+_UNIQUE_COLUMNS = re.compile(r"^UNIQUE (\([^()]*\))$")
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,11 @@ class _Moves:
     indexes_dropped: dict[Key, Index]
     constraints: dict[Key, Constraint]  # added NOT VALID first
     not_null: list[tuple[Table, Column, Constraint]]  # table and column as wanted, the check that stands in
+    uniques: dict[Key, Constraint]  # built as a unique index CONCURRENTLY, then added USING INDEX
 
     @property
     def any(self) -> bool:
-        return bool(self.indexes_created or self.indexes_dropped or self.constraints or self.not_null)
+        return bool(self.indexes_created or self.indexes_dropped or self.constraints or self.not_null or self.uniques)
 
 
 def locks_while_scanning(before: Schema, after: Schema) -> bool:
@@ -90,18 +95,20 @@ def online_steps(before: Schema, after: Schema, plan: Plan) -> list[OnlineStep]:
     not_null_set = replace(validated, tables=after.tables, constraints={
         key: value for key, value in validated.constraints.items() if key not in {check.key for _, _, check in moves.not_null}
     })
-    # Until the last step, the moved indexes are as `before` has them.
-    states = [before, added, validated, not_null_set, after]
+    # Until the index step, the moved indexes are as `before` has them.
+    states = [before, added, validated, not_null_set, _with_unique_indexes(after, moves), after]
     steps: list[OnlineStep] = []
     for number, suffix in enumerate(_PURPOSES):
         source, target = states[number], states[number + 1]
         if suffix == "set_not_null":
             up = _set_not_null_plan(moves)
+        elif suffix == "unique":
+            up = _unique_plan(moves)
         else:
             up = diff_schemas(source, target)
         down = diff_schemas(target, source)
-        if suffix == "indexes":
-            up, down = _concurrently(up), _concurrently(down)
+        if suffix in ("indexes", "unique"):
+            up, down = _concurrently(up) if suffix == "indexes" else up, _concurrently(down)
         if up.is_empty:
             continue
         allow = ("adding-not-nullable-field", "constraint-missing-not-valid", "ban-drop-constraint") if suffix == "set_not_null" else ()
@@ -133,6 +140,11 @@ def _moves(before: Schema, after: Schema, classified: Classification) -> _Moves:
         if constraint.kind in ("f", "c") and _table_key(constraint) in existing and not ddl.is_not_valid(constraint.definition)
         and _added_or_rebuilt(before.constraints.get(key), constraint)
     }
+    uniques = {
+        key: constraint for key, constraint in after.constraints.items()
+        if constraint.kind == "u" and key not in before.constraints and _table_key(constraint) in quiet and key not in depended_on
+        and _UNIQUE_COLUMNS.match(constraint.definition) and ("index", constraint.schema, constraint.name) not in before.indexes
+    }
     gains_key = {_table_key(c) for key, c in after.constraints.items() if c.kind == "p" and key not in before.constraints}
     not_null = []
     for key in sorted(existing - gains_key):
@@ -147,7 +159,7 @@ def _moves(before: Schema, after: Schema, classified: Classification) -> _Moves:
             check = Constraint(table.schema, table.name, _check_name(table, column, names), "c", f"CHECK (({quote_ident(column.name)} IS NOT NULL)) NOT VALID")
             names.add(check.name)
             not_null.append((table, column, check))
-    return _Moves(created, dropped, constraints, not_null)
+    return _Moves(created, dropped, constraints, not_null, uniques)
 
 
 def _existing(key: Key, table: Table, before: Schema, classified: Classification) -> bool:
@@ -190,7 +202,36 @@ def _cut(name: str, room: int = 0) -> str:
 def _with_indexes_as_before(after: Schema, before: Schema, moves: _Moves) -> Schema:
     indexes = {key: index for key, index in after.indexes.items() if key not in moves.indexes_created}
     indexes.update(moves.indexes_dropped)
-    return replace(after, indexes=indexes)
+    constraints = {key: constraint for key, constraint in after.constraints.items() if key not in moves.uniques}
+    return replace(after, indexes=indexes, constraints=constraints)
+
+
+def _with_unique_indexes(after: Schema, moves: _Moves) -> Schema:
+    """`after`, with each moved unique constraint still the unique index it is built from."""
+    indexes = dict(after.indexes)
+    for constraint in moves.uniques.values():
+        index = _unique_index(constraint)
+        indexes[index.key] = index
+    constraints = {key: constraint for key, constraint in after.constraints.items() if key not in moves.uniques}
+    return replace(after, indexes=indexes, constraints=constraints)
+
+
+def _unique_index(constraint: Constraint) -> Index:
+    match = _UNIQUE_COLUMNS.match(constraint.definition)
+    assert match is not None
+    # As pg_get_indexdef writes the index a unique constraint makes.
+    definition = f"CREATE UNIQUE INDEX {quote_ident(constraint.name)} ON {qualified(constraint.schema, constraint.table)} USING btree {match.group(1)}"
+    return Index(constraint.schema, constraint.table, constraint.name, definition)
+
+
+def _unique_plan(moves: _Moves) -> Plan:
+    return Plan([
+        Statement(
+            f"ALTER TABLE {qualified(c.schema, c.table)} ADD CONSTRAINT {quote_ident(c.name)} UNIQUE USING INDEX {quote_ident(c.name)}",
+            frozenset({Hazard.LOCKS_TABLE}), subject=f"table {qualified(c.schema, c.table)}",
+        )
+        for c in moves.uniques.values()
+    ])
 
 
 def _with_not_valid(schema: Schema, moves: _Moves) -> Schema:

@@ -95,7 +95,7 @@ def online_safe_migrations(draft: MigrationDraft, name: str, moment: datetime, e
         lines = [header if number == 0 else f"Step {number + 1} of {len(steps)} of `{name}` (online-safe: see its first migration)."]
         if number == 0 and len(steps) > 1:
             rest = ", ".join(f"`{name}_{later.suffix}`" for later in steps[1:])
-            lines.append(f"Step 1 of {len(steps)} (online-safe): {rest} finish the change.")
+            lines.append(f"Step 1 of {len(steps)} (online-safe); the change is finished by {rest}.")
         if step.purpose:
             lines.append(step.purpose)
         up = render_migration_sql(step.up, lines, [f"-- teamigrate: allow {', '.join(step.allow)}"] if step.allow else ())

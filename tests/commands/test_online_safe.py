@@ -166,6 +166,14 @@ CASES = {
         ["change", "change_validate"],
         ["CREATE UNIQUE INDEX a_code_key ON public.a USING btree (code);", "REFERENCES public.a(code) NOT VALID;"],
     ),
+    # A unique constraint added to a table that holds rows: its index built CONCURRENTLY, then the constraint USING INDEX.
+    "unique_constraint": (
+        "CREATE TABLE users (id int PRIMARY KEY, email text, name text);",
+        'CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, name text, CONSTRAINT "Name" UNIQUE (name, email));',
+        ["change", "change_unique"],
+        ["-- teamigrate: no-transaction", "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.users USING btree (email);",
+         'CREATE UNIQUE INDEX CONCURRENTLY "Name" ON public.users USING btree (name, email);'],
+    ),
     # An index dropped along with its column stays with the column; a NOT NULL a new primary key sets stays too.
     "dropped_with_its_column": (
         "CREATE TABLE t (id int, x int, y int);\nCREATE INDEX t_x_idx ON t (x);",
