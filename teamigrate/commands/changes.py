@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -22,6 +22,9 @@ from teamigrate.planners.squash import deploy_sequence
 from teamigrate.schema.diff import Change, diff_schemas
 from teamigrate.schema.model import Schema
 from teamigrate.workspace.schemas import Workspace
+
+if TYPE_CHECKING:
+    from teamigrate.lint.lock_levels import LockWalk
 
 @dataclass(frozen=True)
 class MigrationChanges:
@@ -230,8 +233,8 @@ def changes(config: Config, base: str | None, head: str | None, all_branches: bo
     elif format == "markdown":
         from teamigrate.commands.pr_story import render_markdown
 
-        added = sorted({m.id for c in comparisons for m in c.head.migrations if not m.recorded_only})
-        output.raw(render_markdown(comparisons, failures, migration_hazards(config, [comparer.seen[i] for i in added])))
+        branches = [[comparer.seen[m.id] for m in c.head.migrations if not m.recorded_only] for c in comparisons]
+        output.raw(render_markdown(comparisons, failures, migration_hazards(config, branches)))
     else:
         for comparison in comparisons:
             for text in render_comparison(comparison):
@@ -249,14 +252,20 @@ def changes(config: Config, base: str | None, head: str | None, all_branches: bo
 ROUTINE_RULES = frozenset({"require-lock-timeout", "require-statement-timeout"})
 
 
-def migration_hazards(config: Config, migrations: Sequence[Migration]) -> dict[str, list[str]]:
+def migration_hazards(config: Config, branches: Sequence[Sequence[Migration]]) -> dict[str, list[str]]:
     """What deploying each migration risks, worded for a reader, by migration id: the table locks its
-    statements take (as `deploy --dry-run` shows them), then lint's errors and warnings."""
+    statements take (as `deploy --dry-run` shows them: each branch's migrations walked in order), then lint's errors and warnings."""
+    from teamigrate.lint.linter import lint_migrations
+    from teamigrate.lint.lock_levels import LockWalk
+
+    found: dict[str, list[str]] = {}
+    for branch in branches:
+        walk = LockWalk()  # a NOT NULL check one migration validates proves the next one's SET NOT NULL
+        for migration in branch:
+            found[migration.id] = lock_hazards(walk, migration)
+    migrations = list({m.id: m for branch in branches for m in branch}.values())
     if not migrations:
         return {}
-    from teamigrate.lint.linter import lint_migrations
-
-    found: dict[str, list[str]] = {m.id: lock_hazards(m) for m in migrations}
     try:
         diagnostics = lint_migrations(config, migrations)
     except TeamigrateError as err:
@@ -268,12 +277,12 @@ def migration_hazards(config: Config, migrations: Sequence[Migration]) -> dict[s
     return {migration_id: items for migration_id, items in found.items() if items}
 
 
-def lock_hazards(migration: Migration) -> list[str]:
+def lock_hazards(walk: LockWalk, migration: Migration) -> list[str]:
     """Each statement that holds up other sessions on a table that exists already: its lock, and a rewrite or scan under it."""
-    from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, migration_effects
+    from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE
 
     found = []
-    for effect in migration_effects(migration.sql):
+    for effect in walk.migration(migration.sql):
         locks = [lock for lock in effect.locks if not lock.new and LEVELS.index(lock.level) >= LEVELS.index(SHARE_UPDATE_EXCLUSIVE)]
         for lock in locks:
             under = " while the table is rewritten" if effect.rewrite else " while every row is read" if effect.scan else ""
