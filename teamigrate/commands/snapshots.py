@@ -13,7 +13,7 @@ import psycopg
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import display_dsn, nonlocal_endpoints
-from teamigrate.errors import TeamigrateError
+from teamigrate.errors import ServerError, TeamigrateError
 from teamigrate.git import GitRepository
 from teamigrate.planners.snapshots import PREFIX, Snapshot, evictions, parse_snapshot, project_key, snapshot_name, snapshot_to_restore, state_chain
 from teamigrate.server.copies import DatabaseCopies
@@ -46,8 +46,8 @@ class SnapshotStore:
         for snapshot in evictions(self.snapshots(), keep, max_bytes, protect):
             try:
                 self.copies.drop(snapshot.name)
-            except psycopg.Error:
-                continue  # someone is connected to it; next time
+            except (psycopg.Error, ServerError):
+                continue  # the server would not drop it now; next time
             output.line(f"dropped snapshot  {snapshot.branch} at {snapshot.last_migration} ({_size(snapshot.size)}; least recently used, over snapshots.keep or snapshots.max_size)")
 
 
@@ -102,15 +102,13 @@ def before_switch(
             output.line(f"snapshot  kept {leaving} at {keep.last_migration} as {keep.name}")
             output.line(f"restored  {branch}'s snapshot at {restore.last_migration} (taken {_age(now - restore.created)} ago; not replayed)")
         else:
-            if keep.name in {s.name for s in store.snapshots()}:
-                store.copies.drop(keep.name)  # the same branch and state, older data
-            store.copies.copy(keep.name, keep.comment())
+            store.copies.copy(keep.name, keep.comment())  # replaces an older one of the same branch and state
             output.line(f"snapshot  kept {leaving} at {keep.last_migration} as {keep.name} (`teamigrate snapshots` lists them)")
         store.evict(config.snapshots.keep, config.snapshots.max_size, protect=keep.name)
     except psycopg.errors.ObjectInUse as exc:
         output.note(f"no snapshot: {_first_line(exc)} (a session connected meanwhile); {fallback}")
-    except psycopg.errors.InsufficientPrivilege as exc:
-        output.note(f"no snapshot: the server does not let teamigrate create databases ({_first_line(exc)}); {fallback}")
+    except ServerError as exc:  # refused to create or drop a database: a role without CREATEDB, a full disk
+        output.note(f"no snapshot: {exc.message}; {fallback}")
     except psycopg.Error as exc:
         output.note(f"no snapshot: {_first_line(exc)}; {fallback}")
     finally:
@@ -124,7 +122,7 @@ def current_branch(repository: GitRepository) -> str | None:
 
 def leaving_branch(repository: GitRepository, database: str, state: str) -> str | None:
     """The branch the database's state was last synced on; else the branch checked out before this one."""
-    recorded = _read_record(repository).get(database)
+    recorded = _read_record(repository.git_path(_RECORD)).get(database)
     if isinstance(recorded, dict) and recorded.get("state") == state and isinstance(recorded.get("branch"), str):
         return str(recorded["branch"])
     previous = repository.attempt("rev-parse", "--abbrev-ref", "@{-1}")
@@ -141,7 +139,7 @@ def record_branch(config: Config, repository: GitRepository | None, url: str, ap
     try:
         database = DatabaseCopies(url).database
         path = repository.git_path(_RECORD)
-        record = _read_record(repository)
+        record = _read_record(path)
         record[database] = {"branch": branch, "state": state_chain(applied)[-1] if applied else ""}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
@@ -149,10 +147,10 @@ def record_branch(config: Config, repository: GitRepository | None, url: str, ap
         pass  # only a label for the next snapshot: `@{-1}` stands in
 
 
-def _read_record(repository: GitRepository) -> dict[str, object]:
+def _read_record(path: Path) -> dict[str, object]:
     try:
-        data = json.loads(Path(repository.git_path(_RECORD)).read_text())
-    except (OSError, ValueError, TeamigrateError):
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -54,10 +54,11 @@ class DatabaseCopies:
         row = self.server.admin().execute("SELECT pg_database_size(%s)", (name or self.database,)).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def copy(self, name: str, comment: str, source: str | None = None) -> None:
-        """`name` as a template copy of `source` (default: the database); PostgreSQL refuses while anyone is connected to it."""
-        self.server.create_database(name, template=source or self.database)
-        self.set_comment(name, comment)
+    def copy(self, name: str, comment: str) -> None:
+        """`name` as a template copy of the database (PostgreSQL refuses while anyone is connected to it); an older `name` goes once the copy is made."""
+        scratch = _scratch_name()
+        self.server.create_database(scratch, template=self.database)
+        self._rename_in(scratch, name, comment)
 
     def set_comment(self, name: str, comment: str) -> None:
         self.server.admin().execute(f"COMMENT ON DATABASE {quote_ident(name)} IS {_literal(comment)}")
@@ -78,18 +79,24 @@ class DatabaseCopies:
         in one transaction, so a failure at any step leaves the database as it
         was, under its own name. An older `keep_as` is dropped after.
         """
+        scratch = _scratch_name()
+        self.server.create_database(scratch, template=source)
+        self._rename_in(self.database, keep_as, comment, then=(scratch, self.database))
+
+    def _rename_in(self, source: str, name: str, comment: str, then: tuple[str, str] | None = None) -> None:
+        """Rename `source` to `name` (an older `name` dropped after), and `then` one more, in one transaction; on failure the scratch copy goes."""
         server = self.server
-        scratch = "tmswap_" + uuid.uuid4().hex[:16]
-        server.create_database(scratch, template=source)
-        trash = "tmswap_" + uuid.uuid4().hex[:16]
+        scratch = then[0] if then is not None else source
+        trash = _scratch_name()
         conn = server.admin()
         try:
             with conn.transaction():
-                if server.database_exists(keep_as):
-                    conn.execute(f"ALTER DATABASE {quote_ident(keep_as)} RENAME TO {quote_ident(trash)}")
-                conn.execute(f"ALTER DATABASE {quote_ident(self.database)} RENAME TO {quote_ident(keep_as)}")
-                conn.execute(f"COMMENT ON DATABASE {quote_ident(keep_as)} IS {_literal(comment)}")
-                conn.execute(f"ALTER DATABASE {quote_ident(scratch)} RENAME TO {quote_ident(self.database)}")
+                if server.database_exists(name):
+                    conn.execute(f"ALTER DATABASE {quote_ident(name)} RENAME TO {quote_ident(trash)}")
+                conn.execute(f"ALTER DATABASE {quote_ident(source)} RENAME TO {quote_ident(name)}")
+                conn.execute(f"COMMENT ON DATABASE {quote_ident(name)} IS {_literal(comment)}")
+                if then is not None:
+                    conn.execute(f"ALTER DATABASE {quote_ident(then[0])} RENAME TO {quote_ident(then[1])}")
         except BaseException:
             server.drop_database(scratch)
             raise
@@ -101,6 +108,10 @@ class DatabaseCopies:
     def close(self) -> None:
         if self._server is not None:
             self._server.admin().close()
+
+
+def _scratch_name() -> str:
+    return "tmswap_" + uuid.uuid4().hex[:16]
 
 
 def _literal(text: str) -> str:

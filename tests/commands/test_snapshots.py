@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from teamigrate.config import parse_config
-from teamigrate.errors import ConfigError
+from teamigrate.errors import ConfigError, ServerError
+from teamigrate.server.copies import DatabaseCopies
 from teamigrate.planners.snapshots import Snapshot, evictions, parse_snapshot, snapshot_to_restore, state_chain
 from tests.commands.conftest import Developer, Team, assert_refused
 from tests.conftest import Project
@@ -186,3 +187,32 @@ def test_snapshot_limits_are_read_and_validated_from_the_config(tmp_path: Path) 
         with pytest.raises(ConfigError) as raised:
             parse_config(f"snapshots:\n{bad}", path)
         assert raised.value.code in ("TM103", "TM105")
+
+
+def test_a_restore_swaps_by_renaming_and_one_that_fails_leaves_the_database_as_it_was(make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database()
+    copies = DatabaseCopies(url)
+    name = urlsplit(url).path.lstrip("/")
+    snapshot, kept = f"tmsnap_t_{name}", f"tmsnap_k_{name}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (v text); INSERT INTO t VALUES ('then')")
+    try:
+        copies.copy(snapshot, "{}")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO t VALUES ('now')")
+        with pytest.raises(ServerError, match="tmsnap_no_such_snapshot"):
+            copies.replace_with("tmsnap_no_such_snapshot", kept, "{}")
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("SELECT v FROM t ORDER BY v").fetchall() == [("now",), ("then",)]
+        assert [row[0] for row in copies.listed("tmswap_")] == [] and copies.listed(kept) == []
+
+        copies.replace_with(snapshot, kept, '{"k": 1}')
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("SELECT v FROM t ORDER BY v").fetchall() == [("then",)]
+        [(_, comment, _)] = copies.listed(kept)
+        assert comment == '{"k": 1}'
+        assert [row[0] for row in copies.listed("tmswap_")] == []
+    finally:
+        for leftover in (snapshot, kept):
+            copies.drop(leftover)
+        copies.close()
