@@ -81,7 +81,35 @@ class DatabaseCopies:
         """
         scratch = _scratch_name()
         self.server.create_database(scratch, template=source)
+        try:
+            self._carry_settings(scratch)
+        except BaseException:
+            self.server.drop_database(scratch)
+            raise
         self._rename_in(self.database, keep_as, comment, then=(scratch, self.database))
+
+    def _carry_settings(self, target: str) -> None:
+        """The database's `ALTER DATABASE … SET` and `ALTER ROLE … IN DATABASE … SET` settings, and its owner, onto `target`.
+
+        They belong to the database's OID, which a template copy does not
+        share: without them a restored database would lose its search_path.
+        """
+        conn = self.server.admin()
+        rows = conn.execute(
+            "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, unnest(s.setconfig)"
+            " FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s ORDER BY 1 NULLS FIRST",
+            (self.database,),
+        ).fetchall()
+        for role, item in rows:
+            name, _, value = item.partition("=")
+            where = f"DATABASE {quote_ident(target)}" if role is None else f"ROLE {quote_ident(role)} IN DATABASE {quote_ident(target)}"
+            conn.execute(f"ALTER {where} SET {quote_ident(name)} TO {setting_value(name, value)}")
+        owner = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
+        if owner is not None:
+            try:
+                conn.execute(f"ALTER DATABASE {quote_ident(target)} OWNER TO {quote_ident(owner[0])}")
+            except psycopg.errors.InsufficientPrivilege:
+                pass  # then renaming the database fails too, and sync says why
 
     def _rename_in(self, source: str, name: str, comment: str, then: tuple[str, str] | None = None) -> None:
         """Rename `source` to `name` (an older `name` dropped after), and `then` one more, in one transaction; on failure the scratch copy goes."""
@@ -108,6 +136,34 @@ class DatabaseCopies:
     def close(self) -> None:
         if self._server is not None:
             self._server.admin().close()
+
+
+# Settings whose stored value is a list of separately quoted items (pg_dumpall's makeAlterConfigCommand).
+_LIST_SETTINGS = frozenset({"search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries", "local_preload_libraries", "unix_socket_directories"})
+
+
+def setting_value(name: str, stored: str) -> str:
+    """SQL for a value as pg_db_role_setting stores it: one literal, or for a list setting one literal per item."""
+    if name.lower() not in _LIST_SETTINGS:
+        return _literal(stored)
+    items: list[str] = []
+    current, quoted, index = "", False, 0
+    while index < len(stored):
+        char = stored[index]
+        if char == '"':
+            if quoted and stored[index + 1 : index + 2] == '"':
+                current += '"'
+                index += 1
+            else:
+                quoted = not quoted
+        elif char == "," and not quoted:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+        index += 1
+    items.append(current.strip())
+    return ", ".join(_literal(item) for item in items if item) or "''"
 
 
 def _scratch_name() -> str:

@@ -196,6 +196,8 @@ def test_a_restore_swaps_by_renaming_and_one_that_fails_leaves_the_database_as_i
     snapshot, kept = f"tmsnap_t_{name}", f"tmsnap_k_{name}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE t (v text); INSERT INTO t VALUES ('then')")
+        conn.execute(f'ALTER DATABASE {name} SET search_path = app, "My Schema", public')
+        conn.execute(f"ALTER DATABASE {name} SET work_mem = '8MB'")
     try:
         copies.copy(snapshot, "{}")
         with psycopg.connect(url, autocommit=True) as conn:
@@ -209,6 +211,9 @@ def test_a_restore_swaps_by_renaming_and_one_that_fails_leaves_the_database_as_i
         copies.replace_with(snapshot, kept, '{"k": 1}')
         with psycopg.connect(url, autocommit=True) as conn:
             assert conn.execute("SELECT v FROM t ORDER BY v").fetchall() == [("then",)]
+            # Settings belong to the database's OID, not its contents: the restored one carries them over.
+            assert conn.execute("SHOW search_path").fetchone() == ('app, "My Schema", public',)
+            assert conn.execute("SHOW work_mem").fetchone() == ("8MB",)
         [(_, comment, _)] = copies.listed(kept)
         assert comment == '{"k": 1}'
         assert [row[0] for row in copies.listed("tmswap_")] == []
