@@ -98,7 +98,7 @@ def report_lock_wait(wait: LockWait) -> None:
 def _undone(wait: LockWait) -> str:
     if wait.resumes_at_line is None:
         return "rolled back"
-    return f"the statements before line {wait.resumes_at_line} stay done (no-transaction), that one is retried"
+    return f"no transaction: the statement at line {wait.resumes_at_line} is tried again, any before it stay done"
 
 
 def report_dropped_index(migration_id: str, index: str) -> None:

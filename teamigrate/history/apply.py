@@ -405,22 +405,24 @@ def _run_no_transaction(conn: psycopg.Connection, migration: Migration, locks: L
         index = ConcurrentIndex.before(conn, statement.text)
         while True:
             try:
-                if index is not None and timed_out:
+                if index is not None:
                     _drop_left_invalid(conn, migration, statement, index, retries)
                 _run_statement(conn, migration, migration.sql, MIGRATION_FILE, statement, RESOLVE_HINT)
                 break
             except MigrationFailed as failure:
                 lock_timeout = failure.sqlstate == LOCK_NOT_AVAILABLE and policy is not None and retries is not None
                 if not lock_timeout or timed_out + 1 >= tries:
-                    failure = _after_index_failure(conn, index, failure)
-                    nothing_kept = number == 0 and (index is None or not index.left_invalid(conn))
-                    if lock_timeout and nothing_kept and retries is not None and policy is not None:
-                        raise LocksUnavailable(migration.id, tries, policy.lock_timeout, retries.blockers()) from None
+                    failure.hint += index.clean_up_after_failure(conn) if index is not None else ""
+                    left = index.left_for_next_deploy(conn) if index is not None else ""
+                    if lock_timeout and number == 0 and left is not None and retries is not None and policy is not None:
+                        unavailable = LocksUnavailable(migration.id, tries, policy.lock_timeout, retries.blockers())
+                        unavailable.hint += left
+                        raise unavailable from None
                     raise failure from None
                 timed_out += 1
                 delay = policy.backoff(timed_out) if policy is not None else 0.0
                 if retries is not None and retries.on_wait is not None:
-                    retries.on_wait(LockWait(migration.id, timed_out, tries, policy.lock_timeout if policy else None, delay, retries.blockers(), statement.line if number else None))
+                    retries.on_wait(LockWait(migration.id, timed_out, tries, policy.lock_timeout if policy else None, delay, retries.blockers(), statement.line))
                 time.sleep(delay)
 
 
@@ -433,14 +435,6 @@ def _drop_left_invalid(conn: psycopg.Connection, migration: Migration, statement
     for name in dropped:
         if retries is not None and retries.on_dropped is not None:
             retries.on_dropped(migration.id, name)
-
-
-def _after_index_failure(conn: psycopg.Connection, index: ConcurrentIndex | None, failure: MigrationFailed) -> MigrationFailed:
-    """A failed CREATE INDEX CONCURRENTLY that will not be tried again: drop the INVALID index it left and say so in the hint."""
-    note = index.clean_up_after_failure(conn) if index is not None else ""
-    if not note:
-        return failure
-    return MigrationFailed(failure.migration_id, failure.file, failure.line, failure.pg_message, failure.sqlstate, failure.hint + note)
 
 
 def apply_migration_retrying(conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None, locks: LockRetries | None, timed_out: int = 0) -> float:

@@ -7,9 +7,12 @@ running the statement again fails with "already exists" (or, with IF NOT EXISTS,
 silently keeps the broken index). Only an index that did not exist before the
 statement ran, sits on the statement's table, is invalid, and carries the name
 the statement gave (when it gave one) is dropped: never an index someone else made.
+An INVALID index that already has the statement's name counts as the statement's own
+(an earlier deploy's try left it, and could not drop it while the blocker lived).
 
 Public API: `ConcurrentIndex.before(conn, text)` (None for any other statement), then,
-after a failure and before the next try, `.drop_left_invalid(conn)`: the names it dropped.
+before each try, `.drop_left_invalid(conn)`: the names it dropped; `.clean_up_after_failure(conn)`
+and `.left_for_next_deploy(conn)`: what to add to the hint of a failure that is not tried again.
 DROP INDEX CONCURRENTLY waits for the same transactions the build waited for, so it runs
 under the same lock_timeout, as part of the next try rather than right after the failure.
 """
@@ -52,9 +55,11 @@ class ConcurrentIndex:
         row = conn.execute("SELECT to_regclass(%s)::oid::int8", (match.group("table"),)).fetchone()
         if row is None or row[0] is None:
             return None  # no such table: the statement fails before it creates anything
-        existing = frozenset(int(r[0]) for r in conn.execute(_INDEXES_SQL, (row[0],)).fetchall())
-        name = match.group("name")
-        return cls(int(row[0]), _unquote(name) if name else None, existing)
+        name = _unquote(match.group("name")) if match.group("name") else None
+        # An INVALID index with the very name this statement gives is this statement's, left by an earlier
+        # deploy whose tries ran out while the drop could not get through: not counted as existing, so it is dropped.
+        existing = frozenset(int(oid) for oid, index_name, valid in conn.execute(_INDEXES_SQL, (row[0],)).fetchall() if valid or name is None or index_name != name)
+        return cls(int(row[0]), name, existing)
 
     def left_invalid(self, conn: psycopg.Connection) -> list[tuple[int, str]]:
         rows = conn.execute(_INDEXES_SQL, (self.table_oid,)).fetchall()
@@ -81,3 +86,13 @@ class ConcurrentIndex:
         except psycopg.Error:
             left = [name for _, name in self.left_invalid(conn)] if not conn.broken else []
             return f"; it left the INVALID index {', '.join(left)}: DROP INDEX CONCURRENTLY it before deploying again" if left else ""
+
+    def left_for_next_deploy(self, conn: psycopg.Connection) -> str | None:
+        """After the tries ran out on the migration's first statement: what to add to TM230's hint, or None when an
+        INVALID index is left that the next deploy would not recognise (no name): then it is a failure, not pending."""
+        left = self.left_invalid(conn)
+        if not left:
+            return ""
+        if self.name is None:
+            return None
+        return f"; the INVALID index {left[0][1]} its CREATE INDEX CONCURRENTLY left is dropped by the next deploy before it tries again"

@@ -152,7 +152,7 @@ class LockWait:
     lock_timeout: float | None
     delay: float  # seconds until the next try
     blockers: tuple[Blocker, ...]
-    # No-transaction migrations: the line of the statement tried again (the ones before it stay done), past the first.
+    # No-transaction migrations: the line of the statement tried again (the ones before it stay done).
     resumes_at_line: int | None = None
 
 

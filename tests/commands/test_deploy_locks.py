@@ -210,3 +210,26 @@ def test_a_create_index_concurrently_that_fails_otherwise_leaves_no_invalid_inde
     assert "teamigrate dropped the INVALID index t_once it left" in result.stderr
     assert _indexes(project) == []
     assert project.sql(f"SELECT state FROM {HISTORY} WHERE id = '{ALTER_ID}'") == [("failed",)]
+
+
+def test_a_create_index_concurrently_out_of_tries_is_pending_and_the_next_deploy_drops_its_invalid_index(project: Project) -> None:
+    _configure(project, "  lock_timeout: 150ms\n  retries: 1\n")
+    _with_table(project, "-- teamigrate: no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n")
+    writer = psycopg.connect(project.database_url, application_name="writer_app")
+    writer.execute("INSERT INTO t VALUES (2)")
+    try:
+        result, _ = _deploy(project)
+        error = one_error(result, "TM230")
+        assert f"migration {ALTER_ID} could not take its locks in 2 tries" in error and "writer_app" in error
+        assert "no transaction: the statement at line 2 is tried again" in result.stderr
+        # While the writer lives, even DROP INDEX CONCURRENTLY cannot get through: the INVALID index stays, named.
+        assert "the INVALID index t_id its CREATE INDEX CONCURRENTLY left is dropped by the next deploy" in result.stderr
+        assert _indexes(project) == [("t_id", False)]
+        assert _state(project, ALTER_ID) == "pending"
+        assert project.sql(f"SELECT count(*) FROM {HISTORY} WHERE id = '{ALTER_ID}'") == [(0,)]
+    finally:
+        writer.close()
+    # Once the writer is gone, the next deploy recognises the index by its name, drops it and builds it.
+    result, _ = _deploy(project)
+    assert result.returncode == 0 and "dropped the INVALID index t_id" in result.stderr, result.stderr
+    assert _indexes(project) == [("t_id", True)] and _state(project, ALTER_ID) == "applied"
