@@ -140,10 +140,13 @@ def _moves(before: Schema, after: Schema, classified: Classification) -> _Moves:
         if constraint.kind in ("f", "c") and _table_key(constraint) in existing and not ddl.is_not_valid(constraint.definition)
         and _added_or_rebuilt(before.constraints.get(key), constraint)
     }
+    # A foreign key the plan adds may need a new unique constraint on the table it references at once.
+    referenced = " ".join(c.definition for key, c in after.constraints.items() if c.kind == "f" and before.constraints.get(key) != c)
     uniques = {
         key: constraint for key, constraint in after.constraints.items()
         if constraint.kind == "u" and key not in before.constraints and _table_key(constraint) in quiet and key not in depended_on
         and _UNIQUE_COLUMNS.match(constraint.definition) and ("index", constraint.schema, constraint.name) not in before.indexes
+        and not any(f"REFERENCES {name}(" in referenced for name in (qualified(constraint.schema, constraint.table), quote_ident(constraint.table)))
     }
     gains_key = {_table_key(c) for key, c in after.constraints.items() if c.kind == "p" and key not in before.constraints}
     not_null = []
