@@ -146,8 +146,12 @@ def _classify_columns(found: Classification, old: Table, new: Table, old_objects
         if previous is None:
             if not column.inherited:  # else the parent's new column reaches this table by itself
                 found.added.add(key)
-        elif previous == column or (previous.inherited and column.inherited and not _own_facts_differ(previous, column)):
+        elif previous == column:
             continue
+        elif previous.inherited and column.inherited:
+            # Its type (and the rest) follows the parent's column; only what it holds for itself is altered here.
+            if _own_facts_differ(previous, column):
+                found.changed.add(key)
         elif replace(previous, inherited=False) != replace(column, inherited=False):
             found.changed.add(key)
             if _needs_rebuild(old_objects[key], new_objects[key]):

@@ -25,6 +25,7 @@ def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
             draft.emit(POST, key, ddl.comment_statement(ddl.column_reference(table, column.name), column.comment))
     for column in table.columns:
         column_settings(draft, key, table, column, None)
+    _own_facts_of_inherited_columns(draft, key, table)
     if table.replica_identity != "d":
         _replica_identity(draft, table)
     if table.rls_enabled:
@@ -34,6 +35,21 @@ def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
     if table.comment is not None:
         draft.emit(POST, key, ddl.comment_statement(ddl.object_reference(table), table.comment))
     alter_grants(draft, key, table, None)
+
+
+def _own_facts_of_inherited_columns(draft: PlanDraft, key: Key, table: Table) -> None:
+    """A partition's or child's NOT NULL and default where they are not the parent's (CREATE TABLE takes the parent's)."""
+    parents = [draft.target.tables.get(("table", *parent)) for parent in (table.partition_of, *table.inherits) if parent is not None]
+    for column in table.columns:
+        if not column.inherited:
+            continue
+        inherited = next((found for parent in parents if parent is not None and (found := parent.column(column.name)) is not None), None)
+        if inherited is None:
+            continue
+        if column.default != inherited.default:
+            draft.emit(POST, key, ddl.set_default(table, column) if column.default is not None else ddl.drop_default(table, column.name))
+        if column.not_null and not inherited.not_null:
+            draft.emit(POST, key, ddl.set_not_null(table, column))
 
 
 def _replica_identity(draft: PlanDraft, table: Table) -> None:
