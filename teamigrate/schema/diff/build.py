@@ -58,13 +58,15 @@ def _cyclic_foreign_keys(draft: PlanDraft) -> set[Key]:
     references: dict[Key, set[Key]] = {}
     keys: dict[tuple[Key, Key], set[Key]] = {}
     for dependant, dependency in draft.source.dependencies:
-        if dependant[0] != "constraint" or dependency not in going:
+        table: Key = ("table", *dependant[1:3])
+        if dependant[0] != "constraint" or table not in going or dependency not in draft.old:
             continue
-        table: Key = ("table", dependant[1], dependant[2])
+        # pg_depend ties a foreign key to the referenced columns and index: their table is the one referenced.
+        referenced = dependency if dependency[0] == "table" else owner(dependency, draft.old[dependency], draft.old)
         constraint = draft.old.get(dependant)
-        if table in going and table != dependency and isinstance(constraint, Constraint) and constraint.kind == "f":
-            references.setdefault(table, set()).add(dependency)
-            keys.setdefault((table, dependency), set()).add(dependant)
+        if referenced in going and referenced != table and isinstance(constraint, Constraint) and constraint.kind == "f":
+            references.setdefault(table, set()).add(referenced)
+            keys.setdefault((table, referenced), set()).add(dependant)
 
     def reaches(start: Key, goal: Key) -> bool:
         seen, stack = {start}, [start]

@@ -1,0 +1,5 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo VARCHAR(255),
+                bar BIGINT CHECK (bar < id)
+            );

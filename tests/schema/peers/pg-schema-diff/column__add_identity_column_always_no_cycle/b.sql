@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                identity_always BIGINT GENERATED ALWAYS AS IDENTITY ( MINVALUE 2 MAXVALUE 9 START 3 INCREMENT 4 CACHE 5 NO CYCLE )
+            );

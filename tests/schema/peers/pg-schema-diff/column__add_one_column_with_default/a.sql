@@ -1,0 +1,3 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                my_new_column VARCHAR(255) DEFAULT 'a'
+            );

@@ -1,0 +1,3 @@
+            CREATE TABLE "Foobar"(
+                id INT PRIMARY KEY
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE "Foobar"(
+                id INT PRIMARY KEY,
+                some_time_col BIGINT
+            );

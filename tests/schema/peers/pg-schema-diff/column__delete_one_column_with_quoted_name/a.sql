@@ -1,0 +1,3 @@
+            CREATE TABLE "Foobar"(
+                "Id" INT PRIMARY KEY
+            );

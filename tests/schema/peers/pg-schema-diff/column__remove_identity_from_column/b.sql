@@ -1,0 +1,3 @@
+            CREATE TABLE foobar(
+                identity_always BIGINT 
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foobar VARCHAR(255) NOT NULL
+            );

@@ -1,0 +1,4 @@
+            CREATE TYPE some_enum_1 AS ENUM ('0', '1', '3');
+            CREATE TABLE foo(
+                val some_enum_1
+            );

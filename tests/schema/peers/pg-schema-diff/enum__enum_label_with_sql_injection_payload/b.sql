@@ -1,0 +1,4 @@
+            CREATE TYPE evil AS ENUM ('x''); DROP TABLE foo; --');
+            CREATE TABLE foo(
+                val evil
+            );

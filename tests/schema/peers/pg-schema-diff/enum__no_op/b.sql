@@ -1,0 +1,4 @@
+            CREATE TYPE color AS ENUM ('red', 'green', 'blue');
+            CREATE TABLE foo(
+                color color DEFAULT 'green'
+            );

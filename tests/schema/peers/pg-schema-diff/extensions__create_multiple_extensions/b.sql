@@ -1,0 +1,3 @@
+            CREATE SCHEMA schema_1;
+            CREATE EXTENSION pg_trgm WITH SCHEMA schema_1;
+            CREATE EXTENSION amcheck;

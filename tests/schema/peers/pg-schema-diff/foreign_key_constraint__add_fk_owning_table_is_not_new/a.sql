@@ -1,0 +1,3 @@
+            CREATE TABLE "foobar fk"(
+                fk_id INT
+            );

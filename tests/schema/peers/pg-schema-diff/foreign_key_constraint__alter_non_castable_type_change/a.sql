@@ -1,0 +1,9 @@
+            CREATE TABLE foobar(
+                id BIGINT,
+                PRIMARY KEY (id)
+            );
+
+            CREATE TABLE "foobar fk"(
+                fk_id BIGINT,
+                FOREIGN KEY (fk_id) REFERENCES foobar(id)
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT
+            );
+            CREATE UNIQUE INDEX foobar_idx ON foobar(id);

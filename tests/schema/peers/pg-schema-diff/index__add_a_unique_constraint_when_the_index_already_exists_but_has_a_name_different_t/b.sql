@@ -1,0 +1,6 @@
+            CREATE TABLE foobar(
+                id INT
+            );
+            CREATE UNIQUE INDEX foobar_idx ON foobar(id);
+            -- This renames the index
+            ALTER TABLE foobar ADD CONSTRAINT foobar_unique_constraint UNIQUE USING INDEX foobar_idx;

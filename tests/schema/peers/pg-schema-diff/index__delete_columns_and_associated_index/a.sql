@@ -1,0 +1,6 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo TEXT NOT NULL,
+                bar BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX some_idx ON foobar(foo, bar);

@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT,
+                foo INT NOT NULL PRIMARY KEY
+            );

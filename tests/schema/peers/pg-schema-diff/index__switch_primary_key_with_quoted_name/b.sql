@@ -1,0 +1,4 @@
+            CREATE TABLE "Foobar"(
+                "Id" INT,
+                foo INT NOT NULL PRIMARY KEY
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE "Foobar"(
+                id INT PRIMARY KEY,
+                "Foo" VARCHAR(255)
+            );

@@ -1,0 +1,8 @@
+            CREATE TABLE foobar(
+                id INT,
+                foo VARCHAR(255),
+                bar TEXT,
+                fizz bytea
+            ) PARTITION BY LIST (foo);
+            CREATE TABLE foobar_1 PARTITION OF foobar FOR VALUES IN ('foo_1');
+            CREATE UNIQUE INDEX foobar_1_unique ON foobar_1(foo, id);

@@ -1,0 +1,15 @@
+            CREATE TABLE foobar(
+                id INT,
+                foo VARCHAR(255),
+                bar TEXT,
+                fizz bytea
+            ) PARTITION BY LIST (foo);
+            CREATE TABLE foobar_1 PARTITION OF foobar(
+                CONSTRAINT "foobar1_PRIMARY_KEY" UNIQUE (foo, id)
+            ) FOR VALUES IN ('foo_1');
+            CREATE TABLE foobar_2 PARTITION OF foobar(
+                CONSTRAINT "foobar2_PRIMARY_KEY" UNIQUE (foo, bar)
+            ) FOR VALUES IN ('foo_2');
+            CREATE TABLE foobar_3 PARTITION OF foobar(
+                CONSTRAINT "foobar3_PRIMARY_KEY" UNIQUE (foo, fizz)
+            ) FOR VALUES IN ('foo_3');

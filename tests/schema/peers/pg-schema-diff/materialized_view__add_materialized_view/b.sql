@@ -1,0 +1,11 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo VARCHAR(255) NOT NULL,
+                bar DECIMAL(10,2),
+                buzz INT
+            );
+
+            CREATE MATERIALIZED VIEW foobar_view AS
+                SELECT id, foo, bar 
+                FROM foobar 
+                WHERE bar > 100.00;

@@ -1,0 +1,10 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo VARCHAR(255),
+                bar VARCHAR(255)
+            );
+
+            CREATE MATERIALIZED VIEW foobar_view AS
+                SELECT id, foo, bar FROM foobar;
+
+            CREATE INDEX foobar_view_idx ON foobar_view(bar);

@@ -1,0 +1,9 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo VARCHAR(255)
+            );
+
+            CREATE MATERIALIZED VIEW foobar_view AS
+                SELECT id, foo FROM foobar;
+
+            CREATE INDEX foobar_view_foo_idx ON foobar_view(foo);

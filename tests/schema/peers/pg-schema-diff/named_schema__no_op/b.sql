@@ -1,0 +1,2 @@
+            CREATE SCHEMA "schema 1";    
+            CREATE SCHEMA "schema 2";

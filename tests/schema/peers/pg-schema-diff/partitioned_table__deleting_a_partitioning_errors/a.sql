@@ -1,0 +1,9 @@
+            CREATE TABLE foobar(
+                id INT,
+                version INT,
+                fizz SERIAL,
+                foo VARCHAR(255),
+                bar TEXT
+            ) PARTITION BY LIST (foo);
+
+            CREATE TABLE foobar_1 PARTITION OF foobar FOR VALUES IN ('foo_1');

@@ -1,0 +1,11 @@
+            CREATE SCHEMA schema_1;
+            CREATE TABLE schema_1.foobar(
+                category TEXT NOT NULL,
+                new_val TEXT
+            );
+            CREATE POLICY foobar_policy ON schema_1.foobar 
+                AS PERMISSIVE 
+                FOR ALL 
+                TO PUBLIC
+                USING (new_val = 'value' AND category = 'category')
+                WITH CHECK (new_val = 'value');

@@ -1,0 +1,2 @@
+                CREATE SCHEMA schema_1;
+                CREATE TABLE schema_1.foobar();

@@ -1,0 +1,3 @@
+                CREATE TABLE foobar(
+                    category TEXT
+                ) partition by list (category);

@@ -1,0 +1,2 @@
+DO $teamigrate$ BEGIN CREATE ROLE app_user; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $teamigrate$;
+

@@ -1,0 +1,6 @@
+DO $teamigrate$ BEGIN CREATE ROLE app_user; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $teamigrate$;
+
+				CREATE TABLE foobar(
+					category TEXT
+				) partition by list (category);
+				CREATE TABLE foobar_1 PARTITION OF foobar FOR VALUES IN ('category_1');

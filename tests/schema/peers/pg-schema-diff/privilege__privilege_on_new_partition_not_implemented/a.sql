@@ -1,0 +1,5 @@
+DO $teamigrate$ BEGIN CREATE ROLE app_user; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $teamigrate$;
+
+				CREATE TABLE foobar(
+					category TEXT
+				) partition by list (category);

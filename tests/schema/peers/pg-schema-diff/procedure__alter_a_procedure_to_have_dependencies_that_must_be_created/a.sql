@@ -1,0 +1,4 @@
+            CREATE TABLE users (); 
+            CREATE OR REPLACE PROCEDURE "Add User"(name TEXT) LANGUAGE SQL AS $$
+            INSERT INTO users DEFAULT VALUES; 
+            $$;

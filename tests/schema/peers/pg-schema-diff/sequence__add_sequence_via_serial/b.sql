@@ -1,0 +1,5 @@
+            CREATE SCHEMA schema_1;
+            CREATE TABLE schema_1.foobar(
+                "some id" SERIAL
+            )
+;

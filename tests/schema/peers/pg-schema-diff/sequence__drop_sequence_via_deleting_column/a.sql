@@ -1,0 +1,3 @@
+            CREATE TABLE foobar(
+                "some id" SERIAL
+            );

@@ -1,0 +1,4 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY
+            );
+            ALTER TABLE foobar ENABLE ROW LEVEL SECURITY;

@@ -1,0 +1,6 @@
+           CREATE TABLE "some foo" (
+               id INTEGER PRIMARY KEY,
+               author TEXT,
+               content TEXT NOT NULL DEFAULT '',
+               version INT NOT NULL DEFAULT 0
+           );

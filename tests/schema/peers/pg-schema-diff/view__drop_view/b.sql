@@ -1,0 +1,6 @@
+            CREATE TABLE foobar(
+                id INT PRIMARY KEY,
+                foo VARCHAR(255),
+                bar INT,
+                buzz VARCHAR(100)
+            );
