@@ -90,6 +90,8 @@ def deploy(
     as_json: bool = typer.Option(False, "--json", help="With --dry-run: print the plan as JSON."),
 ) -> int:
     """Apply pending migrations: one advisory lock, one transaction each, history recorded."""
+    if as_json and not dry_run:
+        raise typer.BadParameter("--json prints the plan of --dry-run; a deploy itself prints lines", param_hint="--json")
     from teamigrate.commands.deploy import deploy as deploy_pending
 
     return deploy_pending(config(), dry_run=dry_run, as_json=as_json)

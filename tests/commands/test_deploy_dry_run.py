@@ -56,3 +56,8 @@ def test_dry_run_shows_the_plan_with_lock_levels_and_writes_nothing_even_while_a
 
     project.ok("deploy")
     assert "nothing to deploy" in project.ok("deploy", "--dry-run").stdout
+
+
+def test_json_without_dry_run_is_a_usage_error(project: Project) -> None:
+    result = project.run("deploy", "--json")
+    assert result.returncode == 2 and "--json prints the plan of --dry-run" in result.stdout + result.stderr
