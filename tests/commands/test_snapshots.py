@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from teamigrate.config import parse_config
 from teamigrate.errors import ConfigError, ServerError
@@ -38,8 +39,8 @@ def dev(team: Team) -> Iterator[Developer]:
     developer.run("snapshots", "drop", "--all")
 
 
-def snapshot_names(dev: Developer) -> list[str]:
-    return [line.split()[0] for line in dev.ok("snapshots").stdout.splitlines() if line.strip().startswith("tmsnap_")]
+def snapshot_names(dev: Developer, *options: str) -> list[str]:
+    return [line.split()[0] for line in dev.ok("snapshots", *options).stdout.splitlines() if line.strip().startswith("tmsnap_")]
 
 
 def test_rows_survive_main_feature_main_feature(dev: Developer, fresh_replay) -> None:  # type: ignore[no-untyped-def]
@@ -136,13 +137,34 @@ def test_least_recently_used_snapshots_go_past_the_limit_and_snapshots_lists_and
     assert snapshot_names(dev) == []
 
 
-def test_snapshots_refuse_a_server_that_may_not_be_this_machine(project: Project) -> None:
+def test_a_server_that_may_not_be_this_machine_gets_snapshots_only_with_force(project: Project) -> None:
+    # A service may name any host, so teamigrate counts it as not this machine; this one is the session's server.
+    params = conninfo_to_dict(project.database_url)
+    service = project.root.parent / "pg_service.conf"
+    service.write_text(f"[devdb]\nhost={params['host']}\ndbname={params['dbname']}\nuser={params['user']}\n")
     config = project.root / "teamigrate.yaml"
-    config.write_text(config.read_text().replace(project.database_url, "postgresql://app@db.example.com/app"))
+    config.write_text(config.read_text().replace(project.database_url, "service=devdb"))
+    dev = Developer(root=project.root, database_url=project.database_url, env={"PGSERVICEFILE": str(service)})
     for args in (("snapshots",), ("snapshots", "drop", "--all")):
-        result = project.run(*args)
+        result = dev.run(*args)
         assert_refused(result, "TM430")
-        assert "db.example.com" in result.stderr
+        assert "the service `devdb`" in result.stderr
+
+    dev.add_migration(INIT, "CREATE TABLE users (id bigint PRIMARY KEY);\n", "DROP TABLE users;\n")
+    dev.git("checkout", "-q", "-b", "notes")
+    dev.add_migration(NOTES, "CREATE TABLE notes (body text);\n", "DROP TABLE notes;\n")
+    dev.ok("sync")
+    dev.git("checkout", "-q", "main")
+    result = dev.ok("sync")
+    assert "no snapshot kept: service=devdb connects to the service `devdb`, which may not be this machine (pass --force" in result.stderr
+    assert f"rolled back  {NOTES}" in result.stdout
+    dev.git("checkout", "-q", "notes")
+    dev.ok("sync")
+    dev.git("checkout", "-q", "main")
+    result = dev.ok("sync", "--force")
+    assert f"snapshot  kept notes at {NOTES}" in result.stdout
+    assert len(snapshot_names(dev, "--force")) == 1
+    assert "dropped snapshot" in dev.ok("snapshots", "drop", "--all", "--force").stdout
 
 
 # --- the pure part ------------------------------------------------------------
