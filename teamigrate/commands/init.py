@@ -86,6 +86,14 @@ deploy:
   lock_timeout: 5s
   retries: 5
   # statement_timeout: 10min
+
+# When `sync` rolls back the migrations of the branch you leave, it first keeps
+# a copy of your database under that branch's name and brings it back when you
+# return (`teamigrate snapshots` lists them). At most `keep` copies (0: none)
+# of at most `max_size` together; the least recently used go first.
+snapshots:
+  keep: 5
+  max_size: 2GB
 """
 
 # (name, migration.sql, down.sql) of the example shop.
