@@ -28,6 +28,9 @@ from teamigrate.database import mask_url, masked_traceback
 
 # How often an idle daemon looks whether its socket file is still there.
 TICK = 5.0
+# How often a watched project's schema files and migrations are looked at, and how long they must stay unchanged to be read.
+WATCH_EVERY = 0.5
+WATCH_SETTLE = 0.2
 # What `check` and `lint` import: loaded once here instead of in every command.
 PRELOAD = (
     "teamigrate.cli",
@@ -99,6 +102,7 @@ def serve(path: Path, idle_timeout: float) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     started, served, last = time.time(), 0, time.monotonic()
+    watchers: dict[tuple[str, ...], int] = {}
     listener.settimeout(min(TICK, idle_timeout / 2))
     try:
         while time.monotonic() - last < idle_timeout and _still_ours(path, inode):
@@ -106,6 +110,7 @@ def serve(path: Path, idle_timeout: float) -> None:
                 conn, _ = listener.accept()
             except TimeoutError:
                 continue
+            to_watch = None
             with conn:
                 if not _same_user(conn):
                     continue
@@ -127,11 +132,14 @@ def serve(path: Path, idle_timeout: float) -> None:
                     last = time.monotonic()  # only commands keep it alive, not `daemon status`
                     if os.fork() == 0:
                         _run_child(listener, conn, request, fds)
+                    to_watch = request
                 except (OSError, ValueError):
                     continue  # the client went away, or no process could be forked: the client runs the command itself
                 finally:
                     for fd in fds:
                         os.close(fd)
+            if to_watch is not None:  # forked once the client's socket and streams are closed here: it must not hold them
+                _watch(listener, to_watch, watchers)
     finally:
         if _still_ours(path, inode):
             path.unlink(missing_ok=True)
@@ -196,6 +204,93 @@ def _run_child(listener: socket.socket, conn: socket.socket, request: dict[str, 
         except OSError:
             pass
         os._exit(code)
+
+
+def _watch(listener: socket.socket, request: dict[str, Any], watchers: dict[tuple[str, ...], int]) -> None:
+    """After a `check`, watch its project: a child that reads changed schema files and migrations into the schema store.
+
+    The hook's check after a hand-written migration then finds both schemas built
+    (the store is keyed by their bytes, so a read ahead of time is the same read).
+    One watcher per project and environment; it ends with the daemon.
+    """
+    argv, env = list(request["argv"]), dict(request["env"])
+    if argv[1:2] != ["check"] or "--config" in argv:
+        return
+    key = (str(request["cwd"]), env.get("TEAMIGRATE_HOME", ""), env.get("TEAMIGRATE_CONFIG", ""))
+    if key in watchers and _alive(watchers[key]):
+        return
+    daemon = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid:
+        watchers[key] = pid
+        return
+    try:
+        listener.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.chdir(key[0])
+        os.environ.clear()
+        os.environ.update(env)
+        _keep_warm(daemon)
+    except BaseException:  # noqa: BLE001 - reading ahead is an optimisation: never a failure anyone sees
+        pass
+    os._exit(0)
+
+
+def _keep_warm(daemon: int) -> None:
+    from teamigrate.config import load_config
+
+    config = load_config()
+    watched = [config.migrations, *([config.schema] if config.schema is not None else [])]
+    seen = _stamp(watched)  # as the check that started this watcher reads them itself
+    while os.getppid() == daemon:
+        time.sleep(WATCH_EVERY)
+        stamp = _stamp(watched)
+        if stamp != seen:
+            time.sleep(WATCH_SETTLE)  # an editor's or a dump's writes end first
+            if _stamp(watched) == stamp:
+                _read_ahead(config)
+                seen = stamp
+
+
+def _read_ahead(config: Any) -> None:
+    """The schemas `check` will ask for, built into the schema store now; any failure is left for the check to report."""
+    from teamigrate.workspace.files import schema_files
+    from teamigrate.workspace.project import checked_out_migrations
+    from teamigrate.workspace.schemas import Workspace
+
+    workspace = Workspace.for_config(config)
+    for read in (lambda: workspace.of_files(schema_files(config.schema)) if config.schema is not None else None,
+                 lambda: workspace.of_history(checked_out_migrations(config))):
+        try:
+            read()
+        except Exception:  # noqa: BLE001 - the check reports it, with its code and hint
+            pass
+
+
+def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Every file below `paths`, with its change time and size."""
+    stamps = []
+    for path in paths:
+        for folder, _subfolders, names in os.walk(path) if path.is_dir() else [(str(path.parent), [], [path.name])]:
+            for name in names:
+                try:
+                    info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                stamps.append((os.path.join(folder, name), info.st_mtime_ns, info.st_size))
+    return tuple(sorted(stamps))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
 
 
 def _exit_code(value: object) -> int:
