@@ -172,8 +172,11 @@ def _add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int)
     return seconds
 
 
-def add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int) -> None:  # type: ignore[no-untyped-def]
-    """Write migration n by hand (after every other), hash it, and regenerate schema.sql as pg_dump of a replay of every migration."""
+def add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int) -> str:  # type: ignore[no-untyped-def]
+    """Write migration n by hand (after every other), hash it, and regenerate schema.sql as pg_dump of a replay of every migration.
+
+    Returns the name of the database replayed for the dump, left for the caller to drop after its timings
+    (DROP DATABASE makes the server checkpoint: not beside the check it would slow down)."""
     time.sleep(1.1)  # ids from the current second sort after the generated history and any earlier one
     folder = root / "migrations" / f"{datetime.now():%Y%m%d%H%M%S}_step_{n}"
     folder.mkdir()
@@ -183,7 +186,7 @@ def add_by_hand(root: Path, env: dict[str, str], shadow, bin_dir: Path, n: int) 
     replayed_url = shadow.create_database(name)
     psql_files(bin_dir, replayed_url, sorted((root / "migrations").glob("*/migration.sql")))
     (root / "schema.sql").write_text(schema_from(bin_dir, replayed_url))
-    shadow.drop_database(name)
+    return name
 
 
 def _add_with_new(root: Path, env: dict[str, str], name: str) -> tuple[float, float]:
