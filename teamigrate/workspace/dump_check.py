@@ -24,6 +24,7 @@ from teamigrate.server.cluster import embedded_bin_dir
 _NOISE = re.compile(r"^(--|SET |SELECT pg_catalog\.set_config\(|\\restrict |\\unrestrict )")
 _CREATE_TABLE = re.compile(r"^CREATE (UNLOGGED )?TABLE ")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
+_SPECIAL = re.compile(r"['\"$-]")
 
 
 def pg_dump_binary(bin_dir: Path | None = None) -> Path:
@@ -122,6 +123,10 @@ class _QuoteScanner:
         i = 0
         while i < len(line):
             if self.quote is None:
+                special = _SPECIAL.search(line, i)  # jump over plain text: most lines of a dump hold no quote at all
+                if special is None:
+                    return
+                i = special.start()
                 char = line[i]
                 if char in ("'", '"'):
                     self.quote = char
