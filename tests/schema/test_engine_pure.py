@@ -191,14 +191,14 @@ def test_a_not_null_column_without_a_default_says_it_fails_on_a_table_with_rows_
 def test_the_name_postgresql_gives_its_copy_of_a_partitioned_tables_index() -> None:
     from teamigrate.schema.diff.partitions import auto_index_name
 
-    def index(*columns: str, kind: str | None = None) -> Index:
-        return Index("public", "t", "i", "CREATE INDEX i ON public.t USING btree (x)", constraint_kind=kind, column_names=columns)
+    def index(*columns: str) -> Index:
+        return Index("public", "t", "i", "CREATE INDEX i ON public.t USING btree (x)", column_names=columns)
 
-    assert auto_index_name("logs_2025", index("at")) == "logs_2025_at_idx"
-    assert auto_index_name("logs_2025", index("id", "at", kind="p")) == "logs_2025_pkey"
-    assert auto_index_name("users_1", index("email", "tenant", kind="u")) == "users_1_email_tenant_key"
-    assert auto_index_name("t", index("expr", "expr", "a")) == "t_expr_expr1_a_idx"
-    long = auto_index_name("p" * 40, index("c" * 40))
+    assert auto_index_name("logs_2025", index("at"), None) == "logs_2025_at_idx"
+    assert auto_index_name("logs_2025", index("id", "at"), "p") == "logs_2025_pkey"
+    assert auto_index_name("users_1", index("email", "tenant"), "u") == "users_1_email_tenant_key"
+    assert auto_index_name("t", index("expr", "expr", "a"), None) == "t_expr_expr1_a_idx"
+    long = auto_index_name("p" * 40, index("c" * 40), None)
     assert len(long) == 63 and long == "p" * 29 + "_" + "c" * 29 + "_idx"
 
 

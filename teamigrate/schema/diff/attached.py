@@ -37,21 +37,43 @@ def create_attached(draft: PlanDraft, key: Key, index: Index) -> None:
         or (parent is not None and (parent in classified.added or parent in classified.rebuilt) and partitions.is_complete(draft.target, parent))
     )
     if made_by_postgres:
-        made = partitions.auto_index_name(index.table, index)
+        made = partitions.auto_index_name(index.table, index, partitions.parent_kind(draft.target, parent))
         if made != index.name:
             draft.emit(POST, key, _rename(index.schema, made, index.name))
+        _own_key(draft, key, index)
         return
     renamed = partitions.renamed_from(draft.source, draft.target, index, classified.removed | classified.rebuilt)
     if renamed is not None:
         draft.emit(POST, key, _rename(index.schema, renamed.name, index.name))
         if renamed.parent is None:
             draft.emit(POST, key, attach_index(parent_name, index))
+        _own_key(draft, key, index)
         return
     draft.emit(POST, key, ddl.index_definition(index), [], f"table {qualified(index.schema, index.table)}")
     if index.constraint_kind in ("p", "u"):
-        kind = "PRIMARY KEY" if index.constraint_kind == "p" else "UNIQUE"
-        draft.emit(POST, key, f"ALTER TABLE {qualified(index.schema, index.table)} ADD CONSTRAINT {quote_ident(index.name)} {kind} USING INDEX {quote_ident(index.name)}")
+        draft.emit(POST, key, _add_constraint_using_index(index, index.constraint_kind))
     draft.emit(POST, key, attach_index(parent_name, index))
+
+
+def _own_key(draft: PlanDraft, key: Key, index: Index) -> None:
+    """The partition's own key on a copy of the parent's index, added with it once it has its name."""
+    local = draft.target.constraints.get(("constraint", index.schema, index.table, index.name))
+    if local is not None and local.kind in ("p", "u") and local.key in draft.classified.added:
+        draft.emit(POST, key, _add_constraint_using_index(index, local.kind))
+
+
+def _add_constraint_using_index(index: Index, kind: str) -> str:
+    clause = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+    return f"ALTER TABLE {qualified(index.schema, index.table)} ADD CONSTRAINT {quote_ident(index.name)} {clause} USING INDEX {quote_ident(index.name)}"
+
+
+def made_with_its_index(draft: PlanDraft, constraint: Constraint) -> bool:
+    """A partition's own key on a copy of the parent's index that PostgreSQL makes here: added with that index."""
+    index = draft.target.indexes.get(("index", constraint.schema, constraint.name))
+    return (
+        constraint.kind in ("p", "u") and index is not None and index.parent is not None
+        and (index.schema, index.table) == (constraint.schema, constraint.table) and index.key in draft.classified.added
+    )
 
 
 def alter_attachment(draft: PlanDraft, key: Key, old: Index, new: Index) -> list[str]:

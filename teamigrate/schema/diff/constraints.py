@@ -26,7 +26,7 @@ def _detached_here(draft: PlanDraft, schema: str, table: str) -> bool:
 
 
 def create_constraint(draft: PlanDraft, key: Key, constraint: Constraint) -> None:
-    if attached.kept_by_detach(draft, constraint):
+    if attached.kept_by_detach(draft, constraint) or attached.made_with_its_index(draft, constraint):
         return
     hazards = [] if _on_new_relation(draft, key, constraint) else [Hazard.LOCKS_TABLE]
     if hazards and not ddl.is_not_valid(constraint.definition):

@@ -36,8 +36,11 @@ def _make_object_name(name1: str, name2: str | None, label: str) -> str:
     return "_".join([*parts, label])
 
 
-def auto_index_name(table: str, index: Index) -> str:
-    """The name PostgreSQL gives its own copy of a partitioned table's index on partition `table` (ChooseIndexName)."""
+def auto_index_name(table: str, index: Index, kind: str | None) -> str:
+    """The name PostgreSQL gives its own copy of a partitioned table's index on partition `table` (ChooseIndexName).
+
+    `kind`: p, u or x where the parent's index backs a constraint of that kind.
+    """
     names: list[str] = []
     for name in index.column_names:
         chosen, number = name, 0
@@ -46,14 +49,28 @@ def auto_index_name(table: str, index: Index) -> str:
             chosen = f"{name}{number}"
         names.append(chosen)
     addition = "_".join(names).encode()[:_NAME_BYTES].decode(errors="ignore")
-    if index.constraint_kind == "p":
+    if kind == "p":
         return _make_object_name(table, None, "pkey")
-    return _make_object_name(table, addition, _LABELS.get(index.constraint_kind or "", "idx"))
+    return _make_object_name(table, addition, _LABELS.get(kind or "", "idx"))
 
 
 def _shape(index: Index) -> str:
     """The definition without the index's own name: what tells two copies apart but for their names."""
     return index.definition.replace(f" INDEX {quote_ident(index.name)} ON ", " INDEX ON ", 1)
+
+
+def parent_kind(schema: Schema, parent: Key | None) -> str | None:
+    """p, u or x when the parent's index backs a constraint; None for a plain index."""
+    found = schema.constraints.get(parent) if parent is not None and parent[0] == "constraint" else None
+    return found.kind if found is not None else None
+
+
+def _same_columns(index: Index, other: Index) -> bool:
+    """Whether one index could be the other's copy: the same method, columns and predicate, unique or not."""
+    def tail(definition: str) -> str:
+        return definition.split(" USING ", 1)[-1]
+    return index.definition.startswith("CREATE UNIQUE") == other.definition.startswith("CREATE UNIQUE") \
+        and tail(index.definition) == tail(other.definition)
 
 
 def parent_key(schema: Schema, index: Index) -> Key | None:
@@ -136,6 +153,20 @@ def before_cascade(found: Any, source: Schema, target: Schema) -> None:
             continue  # another copy takes its place: a rename
         found.rebuilt.add(parent)
         found.changed.add(parent)
+    _stolen_on_attach(found, source, target)
+
+
+def _stolen_on_attach(found: Any, source: Schema, target: Schema) -> None:
+    """ATTACH PARTITION takes a matching index of the partition for the parent's: one that must stay its own is built again after."""
+    for index in source.indexes.values():
+        table: Key = ("table", index.schema, index.table)
+        new = target.indexes.get(index.key)
+        if index.parent is not None or new is None or new.parent is not None or not attached_here(source, target, table):
+            continue
+        parent_table = target.tables[table].partition_of
+        if any((p.schema, p.table) == parent_table and _same_columns(index, p) for p in target.indexes.values()):
+            found.rebuilt.add(index.key)
+            found.changed.add(index.key)
 
 
 def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mapping[Key, Any]) -> None:

@@ -5,16 +5,15 @@
 -- one hash each rather than a probe of pg_constraint per index.
 SELECT oid, table_oid, name, CASE WHEN parent_oid IS NOT NULL OR NOT constraint_backed THEN pg_get_indexdef(oid) END AS definition,
        parent_oid, constraint_backed,
+       -- The index's own column names: a copy PostgreSQL makes is named after them.
        CASE WHEN parent_oid IS NOT NULL THEN
-         (SELECT array_agg(COALESCE(a.attname, 'expr') ORDER BY k.n)
-            FROM unnest(indkey::int2[]) WITH ORDINALITY k(attnum, n)
-            LEFT JOIN pg_attribute a ON a.attrelid = found.table_oid AND a.attnum = k.attnum AND k.attnum > 0)
+         (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = found.oid)
        END AS column_names,
        CASE WHEN parent_oid IS NOT NULL AND constraint_backed THEN
          (SELECT co.contype FROM pg_constraint co WHERE co.conindid = found.oid AND co.contype IN ('p', 'u', 'x') LIMIT 1)
        END AS constraint_kind
 FROM (
-  SELECT i.indexrelid AS oid, i.indrelid AS table_oid, ic.relname AS name, i.indkey,
+  SELECT i.indexrelid AS oid, i.indrelid AS table_oid, ic.relname AS name,
          inh.inhparent AS parent_oid,
          i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x')) AS constraint_backed
   FROM pg_index i
