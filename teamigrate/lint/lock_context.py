@@ -8,7 +8,8 @@ squawk reads one file and knows nothing of how it will run. teamigrate does:
   with the setting turned off (null) they fire again, on the first statement that
   needs them: one that takes a lock others queue behind (SHARE UPDATE EXCLUSIVE or
   stronger, lint/lock_levels.py) on a table that already exists, and, for the
-  statement timeout, holds it while it rewrites or reads every row;
+  statement timeout, one that blocks writes (SHARE or stronger) while it rewrites
+  or reads every row;
 - a rule about how a change locks or scans a table does not fire when the table
   was created earlier in the same migration: it is empty and nobody else can see it yet.
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from teamigrate.history.migrations import Migration
 from teamigrate.lint.diagnostics import Diagnostic
-from teamigrate.lint.lock_levels import LEVELS, SHARE_UPDATE_EXCLUSIVE, LockWalk, StatementEffect
+from teamigrate.lint.lock_levels import LEVELS, SHARE, SHARE_UPDATE_EXCLUSIVE, LockWalk, StatementEffect
 from teamigrate.lint.target import LintTarget
 
 LOCK_TIMEOUT_RULE = "squawk:require-lock-timeout"
@@ -58,14 +59,16 @@ class DeployTimeouts:
         return cls(lock_timeout is not None, statement_timeout is not None)
 
 
-def _queues_others(effect: StatementEffect) -> bool:
-    return any(not lock.new and LEVELS.index(lock.level) >= LEVELS.index(SHARE_UPDATE_EXCLUSIVE) for lock in effect.locks)
+def _holds_at_least(effect: StatementEffect, level: str) -> bool:
+    return any(not lock.new and LEVELS.index(lock.level) >= LEVELS.index(level) for lock in effect.locks)
 
 
 def _needs(rule: str, effect: StatementEffect) -> bool:
     if rule == LOCK_TIMEOUT_RULE:
-        return _queues_others(effect)
-    return _queues_others(effect) and (effect.rewrite or effect.scan)
+        return _holds_at_least(effect, SHARE_UPDATE_EXCLUSIVE)
+    # A long scan under SHARE UPDATE EXCLUSIVE (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY) blocks no reads or
+    # writes: cutting it short would only undo an online-safe step. One that holds SHARE or stronger blocks writes.
+    return _holds_at_least(effect, SHARE) and (effect.rewrite or effect.scan)
 
 
 def weigh_by_locks(target: LintTarget, findings: Sequence[Diagnostic], timeouts: DeployTimeouts, walk: LockWalk | None = None) -> list[Diagnostic]:

@@ -67,9 +67,15 @@ def test_json_output_is_a_list_of_objects(lint_project: Project) -> None:
 def test_config_settings_apply_on_the_command_line(lint_project: Project) -> None:
     add(lint_project, "20261126093000_index", CONCURRENT, down=None)
     (lint_project.root / "teamigrate.yaml").write_text(
-        "migrations: migrations\nlint:\n  disable: [missing-down, squawk:ban-concurrent-index-creation-in-transaction]\n"
+        "migrations: migrations\nlint:\n  disable: [missing-down, squawk:ban-concurrent-index-creation-in-transaction, constraint-missing-not-valid]\n"
         "  levels: {no-transaction-statement: warning, require-statement-timeout: error}\n"
     )
+    # A long CREATE INDEX CONCURRENTLY blocks no reads or writes: no statement timeout is asked of it.
+    result = lint_project.run("lint", "--all", "--json")
+    assert {(f["rule"], f["level"]) for f in json.loads(result.stdout)} == {("teamigrate:no-transaction-statement", "warning")}
+    assert result.returncode == 0
+    # A check added with its scan holds ACCESS EXCLUSIVE while it reads every row: that one is.
+    add(lint_project, "20261126094000_check", "SET lock_timeout = '1s';\nALTER TABLE users ADD CONSTRAINT users_name CHECK (name <> '');\n", down=None)
     result = lint_project.run("lint", "--all", "--json")
     found = {(f["rule"], f["level"]) for f in json.loads(result.stdout)}
     assert found == {("teamigrate:no-transaction-statement", "warning"), ("squawk:require-statement-timeout", "error")}
