@@ -82,6 +82,8 @@ class Workspace:
         shadow_major = self.shadow.admin().info.server_version // 10000
         if all(major == shadow_major for major in majors.values()):
             return
+        if reachable_only and self.config.shadow_pg_bin:
+            return  # the shadow's version was chosen (production's, or for its extensions): the developer's database does not move it
         versions = sorted(set(majors.values()))
         if len(versions) == 1 and not self.config.shadow_database_url:
             embedded = embedded_bin_dir()
