@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "TM306": "the shadow server refused to create or drop a scratch database (its role needs CREATEDB; or set shadow_database_url to a server where it has it)",
     "TM310": "SQL teamigrate generated failed in the shadow (a bug: write the change by hand with `new --empty`, report it)",
     "TM311": "SQL teamigrate generated did not reach the target schema (a bug: write the change by hand, report it)",
+    "TM312": "a change only you can write: a column type change PostgreSQL has no cast for, or an extension version with no update path (the hint gives the statement to complete in `new --empty`)",
     # introspection (schema engine core)
     "TM320": "the database runs a PostgreSQL older than 15, which teamigrate cannot read (upgrade it, or point at a newer server)",
     "TM321": "reading the database's catalog failed (the message is PostgreSQL's; check the role may read pg_catalog)",

@@ -11,6 +11,7 @@ from teamigrate.database import TransactionEnded, connect, rolled_back
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.history.apply import MigrationFailed, replay_into, split_statements
 from teamigrate.history.migrations import Migration
+from teamigrate.schema import ddl
 from teamigrate.schema.diff import Plan, diff_schemas
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
@@ -96,7 +97,24 @@ def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
                 conn.execute(statement.sql.encode())
             except psycopg.Error as exc:
                 message = (exc.diag.message_primary or str(exc)).strip()
+                refuse_if_by_hand(statement.sql, exc.sqlstate, message)
                 raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(statement.sql)}): {message}", FAILS_HINT) from None
+
+
+# cannot_coerce (no cast), datatype_mismatch (no implicit one), invalid_parameter_value (no extension update path)
+_NEEDS_A_PERSON = frozenset({"42846", "42804", "22023"})
+
+
+def refuse_if_by_hand(sql: str, sqlstate: str | None, message: str) -> None:
+    """A change only a person can write (a type change with no cast, an extension version with no path): TM312,
+    naming the column or extension and giving the statement to complete in a `new --empty` migration."""
+    manual = ddl.by_hand(sql) if sqlstate in _NEEDS_A_PERSON else None
+    if manual is not None:
+        subject, skeleton = manual
+        raise TeamigrateError(
+            "TM312", f"{subject} cannot be changed without you: {message}",
+            f"write this change by hand in `teamigrate new NAME --empty` (the rest of the plan with it): {skeleton}",
+        )
 
 
 def prove_migration(workspace: Workspace, history_url: str, migration: Migration, target: Schema, *, dump_target: str | None = None) -> Schema:
@@ -117,6 +135,7 @@ def prove_migration(workspace: Workspace, history_url: str, migration: Migration
         )
     except MigrationFailed as failure:
         number, text = _statement_at(migration.sql, failure.line)
+        refuse_if_by_hand(text, failure.sqlstate, failure.pg_message)
         raise TeamigrateError("TM310", f"the generated SQL fails at statement {number} ({_first_line(text)}): {failure.pg_message}", FAILS_HINT) from None
     except MigrationError as refused:
         raise TeamigrateError("TM310", f"the generated SQL cannot run: {refused.message}", FAILS_HINT) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from teamigrate.schema.model import (
     CompositeType,
     Constraint,
@@ -97,3 +99,22 @@ def update_extension(extension: Extension) -> str:
 
 def set_extension_schema(extension: Extension) -> str:
     return f"ALTER EXTENSION {extension.display} SET SCHEMA {quote_ident(extension.schema)}"
+
+
+# The two statements only a person can finish: a type change PostgreSQL has no cast for, and an extension version
+# with no update path. As the renderer writes them (alter_column_type, update_extension).
+_RETYPE = re.compile(r'^ALTER TABLE (?P<table>.+?) ALTER COLUMN (?P<column>"(?:[^"]|"")+"|\S+) TYPE (?P<type>.+?) USING ', re.DOTALL)
+_UPDATE = re.compile(r"^ALTER EXTENSION (?P<extension>.+?) UPDATE TO (?P<version>'(?:[^']|'')*')$", re.DOTALL)
+
+
+def by_hand(sql: str) -> tuple[str, str] | None:
+    """For a generated statement PostgreSQL refused because the change needs a person: what it changes (`column t.c`,
+    `extension e`), and the skeleton to write in a `new --empty` migration. None for any other statement."""
+    text = sql.strip().removesuffix(";")
+    if found := _RETYPE.match(text):
+        table, column, type_ = found["table"], found["column"], found["type"]
+        return f"column {table}.{column}", f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {type_} USING <expression of {column}>;"
+    if found := _UPDATE.match(text):
+        extension, version = found["extension"], found["version"]
+        return f"extension {extension}", f"DROP EXTENSION {extension}; CREATE EXTENSION {extension} VERSION {version}; -- and re-create what used it"
+    return None

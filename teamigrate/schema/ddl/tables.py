@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from teamigrate.schema.ddl.columns import column_definition
-from teamigrate.schema.model import Table
+from teamigrate.schema.model import Column, Index, Table
 from teamigrate.schema.quoting import qualified, quote_ident
 
 _REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
 
 
-def create_table(table: Table) -> str:
+def create_table(table: Table, named_not_nulls: list[Column] | None = None) -> str:
+    """`named_not_nulls`: a partition's columns whose NOT NULL constraint is named otherwise than the parent's."""
     head = f"CREATE {'UNLOGGED ' if table.unlogged else ''}TABLE {table.display}"
     if table.partition_of is not None:
-        text = f"{head} PARTITION OF {qualified(*table.partition_of)} {table.partition_bound}"
+        options = ", ".join(f"{quote_ident(c.name)} CONSTRAINT {quote_ident(c.not_null_name or '')} NOT NULL" for c in named_not_nulls or ())
+        text = f"{head} PARTITION OF {qualified(*table.partition_of)}{f' ({options})' if options else ''} {table.partition_bound}"
     else:
         columns = [column_definition(table, c) for c in table.columns if not c.inherited]
         body = ",\n    ".join(columns)
@@ -69,3 +71,11 @@ def replica_identity(table: Table) -> str:
     identity = table.replica_identity
     clause = f"USING INDEX {quote_ident(identity.split(':', 1)[1])}" if identity.startswith("index:") else _REPLICA[identity]
     return f"ALTER TABLE {table.display} REPLICA IDENTITY {clause}"
+
+
+def drop_constraint(table: Table, name: str) -> str:
+    return f"ALTER TABLE {table.display} DROP CONSTRAINT {quote_ident(name)}"
+
+
+def drop_index(index: Index) -> str:
+    return f"DROP INDEX {qualified(index.schema, index.name)}"

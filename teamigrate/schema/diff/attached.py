@@ -19,6 +19,8 @@ def kept_by_detach(draft: PlanDraft, constraint: Constraint) -> bool:
     table: Key = ("table", constraint.schema, constraint.table)
     if not partitions.detached_here(draft.source, draft.target, table):
         return False
+    if any(kept.name == constraint.name and kept.table == constraint.table for kept in partitions.kept_by_detach(draft.source, draft.target)):
+        return True
     parent = draft.source.tables[table].partition_of
     inherited = draft.source.constraints.get(("constraint", *parent, constraint.name))  # type: ignore[misc]
     return inherited is not None and inherited.definition == constraint.definition

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from teamigrate.schema.diff.draft import FINAL, POST, PRE, Node, PlanDraft
 from teamigrate.schema.diff.objects import TableColumn, owner
-from teamigrate.schema.model import Constraint, Extension, Key, Table
+from teamigrate.schema.model import Constraint, Extension, Function, Key, Table
 from teamigrate.schema.plan import Statement
+from teamigrate.schema.quoting import quote_ident
 
 # Where nothing else decides, which kinds go first: dependants are dropped before
 # what they use, and what is used is created before its dependants.
@@ -21,6 +23,7 @@ _POST_RANK = {
     "schema": 0, "extension": 1, "type": 2, "sequence": 3, "table": 4, "column": 5, "owner": 6,
     "constraint": 7, "index": 8, "view": 9, "function": 10, "trigger": 11, "policy": 12,
 }
+_BODY = re.compile(r"^(AS|RETURN|BEGIN)\b", re.MULTILINE)
 _IN_SCHEMA = frozenset({"type", "sequence", "table", "view", "function", "index"})
 
 
@@ -68,6 +71,29 @@ def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:
         yield ("sequence", identity.sequence_schema, identity.sequence_name)
 
 
+def _body_dependencies(draft: PlanDraft, involved: set[Key]) -> list[tuple[Key, Key]]:
+    """Routines created in the plan whose body calls another one the plan creates. pg_depend records what a body
+    uses only for SQL-standard bodies (BEGIN ATOMIC, RETURN); a quoted body is checked against the functions that
+    exist when it is created (check_function_bodies), so the one called goes first. Read from the body's text: a
+    name followed by `(`."""
+    routines = [key for key in involved if key[0] == "function" and (POST, key) in draft.steps and isinstance(draft.new.get(key), Function)]
+    if len(routines) < 2:
+        return []
+    by_name: dict[str, list[Key]] = {}
+    for key in routines:
+        by_name.setdefault(quote_ident(key[2]), []).append(key)
+    names = "|".join(re.escape(name) for name in sorted(by_name, key=len, reverse=True))
+    call = re.compile(rf'(?<![\w"$])({names})\s*\(')
+    found = []
+    for key in routines:
+        definition = draft.new[key].definition
+        start = _BODY.search(definition)  # pg_get_functiondef starts the body on a line of its own
+        body = definition[start.start():] if start else definition
+        for name in set(call.findall(body)):
+            found += [(key, called) for called in by_name[name] if called != key]
+    return found
+
+
 def _resolve(draft: PlanDraft, node: Node) -> Node:
     while node in draft.alias:
         node = draft.alias[node]
@@ -102,6 +128,7 @@ def order(draft: PlanDraft) -> list[Statement]:
         # What an altered object stops using may only go once the alteration ran.
         if dependency in classified.removed and dependant not in classified.removed and dependant not in classified.rebuilt:
             edge((POST, dependant), (PRE, dependency))
+    new_deps += _body_dependencies(draft, involved)
     for dependant, dependency in new_deps:
         edge((POST, dependency), (POST, dependant))
     nodes = set(draft.steps) | set(edges) | {n for targets in edges.values() for n in targets}

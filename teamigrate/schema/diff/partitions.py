@@ -178,6 +178,8 @@ def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mappi
         parent = parent_key(source, old)
         if parent in gone:
             found.implicit.add(old.key)
+    for old in dropped_after_detach(source, target) + kept_by_detach(source, target):
+        found.implicit.add(old.key)
     for index in target.indexes.values():
         if index.key in source.indexes or index.parent is None:
             continue
@@ -192,3 +194,21 @@ def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mappi
         inherited = target.constraints.get(("constraint", *table.partition_of, constraint.name))  # type: ignore[misc]
         if inherited is not None and inherited.definition == constraint.definition:
             found.implicit.add(key)  # ATTACH PARTITION takes it for the parent's
+
+
+def _detached_copies(source: Schema, target: Schema) -> list[Index]:
+    """Copies of a parent's index on partitions detached here that the target has no longer as indexes."""
+    return [
+        old for old in source.indexes.values()
+        if old.parent is not None and old.key not in target.indexes and detached_here(source, target, ("table", old.schema, old.table))
+    ]
+
+
+def kept_by_detach(source: Schema, target: Schema) -> list[Index]:
+    """Copies behind a partition's key that DETACH PARTITION leaves to it as a key of its own, which the target has."""
+    return [old for old in _detached_copies(source, target) if ("constraint", old.schema, old.table, old.name) in target.constraints]
+
+
+def dropped_after_detach(source: Schema, target: Schema) -> list[Index]:
+    """Copies that DETACH PARTITION leaves on the partition and the target has not: dropped once it is detached."""
+    return [old for old in _detached_copies(source, target) if ("constraint", old.schema, old.table, old.name) not in target.constraints]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from teamigrate.schema import ddl
+from teamigrate.schema.diff import partitions
 from teamigrate.schema.diff.columns import column_settings
 from teamigrate.schema.diff.comments import alter_comment
 from teamigrate.schema.diff.draft import POST, PRE, PlanDraft
 from teamigrate.schema.diff.grants import alter_grants
 from teamigrate.schema.diff.objects import column_key, subject
-from teamigrate.schema.model import Key, Table
+from teamigrate.schema.model import Column, Key, Table
 from teamigrate.schema.plan import Hazard
 from teamigrate.schema.quoting import qualified
 
@@ -17,7 +18,7 @@ _ATTACH_HAZARDS = (Hazard.SCANS_TABLE, Hazard.MAY_FAIL, Hazard.LOCKS_TABLE)
 
 
 def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
-    draft.emit(POST, key, ddl.create_table(table))
+    draft.emit(POST, key, ddl.create_table(table, _renamed_not_nulls(draft, table)))
     for column in table.columns:
         # CREATE TABLE makes the columns: whatever waits for one waits for the table.
         draft.alias[(POST, column_key(table, column))] = (POST, key)
@@ -37,13 +38,31 @@ def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
     alter_grants(draft, key, table, None)
 
 
+def _inherited_column(draft: PlanDraft, table: Table, name: str) -> Column | None:
+    for parent in (table.partition_of, *table.inherits):
+        found = draft.target.tables.get(("table", *parent)) if parent is not None else None
+        if found is not None and (column := found.column(name)) is not None:
+            return column
+    return None
+
+
+def _renamed_not_nulls(draft: PlanDraft, table: Table) -> list[Column]:
+    """A partition's columns whose NOT NULL, the parent's too, has a name of its own: only CREATE TABLE can give it."""
+    if table.partition_of is None:
+        return []
+    renamed = []
+    for column in table.columns:
+        inherited = _inherited_column(draft, table, column.name) if column.inherited and column.not_null else None
+        if inherited is not None and inherited.not_null and column.not_null_name and inherited.not_null_name \
+                and column.not_null_name != inherited.not_null_name:
+            renamed.append(column)
+    return renamed
+
+
 def _own_facts_of_inherited_columns(draft: PlanDraft, key: Key, table: Table) -> None:
     """A partition's or child's NOT NULL and default where they are not the parent's (CREATE TABLE takes the parent's)."""
-    parents = [draft.target.tables.get(("table", *parent)) for parent in (table.partition_of, *table.inherits) if parent is not None]
     for column in table.columns:
-        if not column.inherited:
-            continue
-        inherited = next((found for parent in parents if parent is not None and (found := parent.column(column.name)) is not None), None)
+        inherited = _inherited_column(draft, table, column.name) if column.inherited else None
         if inherited is None:
             continue
         if column.default != inherited.default:
@@ -72,6 +91,10 @@ def alter_table(draft: PlanDraft, key: Key, old: Table, new: Table) -> list[str]
         if old.partition_of is not None:
             draft.emit(PRE, key, ddl.detach_partition(new, old.partition_of))
             details.append(f"detach from {qualified(*old.partition_of)}")
+            for copy in partitions.dropped_after_detach(draft.source, draft.target):
+                if (copy.schema, copy.table) == (new.schema, new.name):
+                    # Left to the partition by DETACH; the target has it no longer.
+                    draft.emit(PRE, key, ddl.drop_constraint(new, copy.name) if copy.constraint_kind else ddl.drop_index(copy))
         if new.partition_of is not None:
             draft.emit(POST, key, ddl.attach_partition(new, new.partition_of), _ATTACH_HAZARDS, subject(new))
             details.append(f"attach to {qualified(*new.partition_of)} {new.partition_bound}")
