@@ -32,6 +32,7 @@ from teamigrate.schema.ddl.constraints import (
     validate_constraint,
 )
 from teamigrate.schema.ddl.objects import (
+    by_hand,
     column_reference,
     comment_statement,
     create_extension,
@@ -82,7 +83,7 @@ from teamigrate.schema.ddl.types import (
 )
 
 __all__ = [
-    "add_column", "add_constraint", "add_domain_check", "add_enum_value", "add_identity", "alter_column_type",
+    "add_column", "add_constraint", "by_hand", "add_domain_check", "add_enum_value", "add_identity", "alter_column_type",
     "alter_domain_default", "alter_domain_not_null", "alter_identity", "alter_sequence", "attach_partition",
     "column_definition", "column_reference", "comment_statement", "create_extension", "create_function",
     "create_policy", "create_schema", "create_sequence", "create_table", "create_trigger", "create_type",
