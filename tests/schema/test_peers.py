@@ -182,21 +182,24 @@ def run_case(databases: list[str], case: Path) -> str:
     """'converges' or 'converges (empty plan)'; raises Refused or SilentMismatch."""
     from teamigrate.schema import diff_schemas
 
-    for url, side in zip(databases, "ab"):
-        try:
-            load_sql(url, (case / f"{side}.sql").read_text())
-        except psycopg.Error as exc:
-            raise AssertionError(f"{case.name}/{side}.sql does not load: {exc}; list it in UNLOADABLE and README.md") from None
     source_url, target_url = databases
+    # Two threads: while one database works, the other side's query or pg_dump runs.
     with ThreadPoolExecutor(max_workers=2) as pool:
+        for side, loaded in zip("ab", [pool.submit(load_sql, url, (case / f"{side}.sql").read_text()) for url, side in zip(databases, "ab")]):
+            try:
+                loaded.result()
+            except psycopg.Error as exc:
+                raise AssertionError(f"{case.name}/{side}.sql does not load: {exc}; list it in UNLOADABLE and README.md") from None
         target_dump = pool.submit(lambda: normalise(dump_schema(target_url)))
-        source, target = pool.map(introspect_url, databases)
-    plan = diff_schemas(source, target)
-    apply_as_deploy(source_url, plan)
-    residual = diff_schemas(introspect_url(source_url), target)
+        source = introspect_url(source_url)
+        target = pool.submit(introspect_url, target_url).result()
+        plan = diff_schemas(source, target)
+        apply_as_deploy(source_url, plan)
+        reached_dump = pool.submit(lambda: normalise(dump_schema(source_url)))
+        residual = diff_schemas(introspect_url(source_url), target)
+        reached = reached_dump.result()
     if not residual.is_empty:
         raise Refused(f"TM311 still different: {', '.join(residual.changed_objects)}\n--- plan ---\n{plan.to_sql()}\n--- residual ---\n{residual.to_sql()}")
-    reached = normalise(dump_schema(source_url))
     if reached != target_dump.result():
         try:
             assert_same_schema(reached, target_dump.result(), "a.sql + plan", "b.sql", plan.to_sql())
