@@ -60,16 +60,11 @@ RIGHT_REFUSALS: dict[str, str] = {
 PARTITION = "partition facts"
 _PSD = "pg-schema-diff/"
 KNOWN_GAPS: dict[str, tuple[str, str] | tuple[str, str, tuple[str, ...]]] = {
-    _PSD + "data_packing__create_partitioned_table_with_shared_primary_key_and_rls_enabled_globally": (PARTITION, "TM311 still different: the partition (RLS, keys)", ("pg18",)),
-    _PSD + "database_schema_source__drop_partitioned_table_add_partitioned_table_with_local_keys": (PARTITION, "TM311 still different: a partition's column and keys", ("pg18",)),
-    _PSD + "schema__drop_partitioned_table_add_partitioned_table_with_local_keys": (PARTITION, "TM311 still different: a partition's column and keys", ("pg18",)),
     _PSD + "partitioned_index__add_primary_key_constraint_with_existing_matching_base_table_index_matching_non_": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
     _PSD + "partitioned_index__add_primary_key_to_partition_using_existing_index": (PARTITION, "TM310 cannot attach an index as a partition of the parent's"),
     _PSD + "partitioned_index__add_unique_constraint_to_partition_using_existing_index": (PARTITION, "TM310 cannot attach an index as a partition of the parent's"),
     _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
     _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local_2": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
-    _PSD + "partitioned_table__create_partitioned_table_with_local_primary_keys_and_rls_enabled_locally": (PARTITION, "TM311 still different: partition columns, RLS per partition", ("pg18",)),
-    _PSD + "partitioned_table__create_partitioned_table_with_shared_primary_key_and_rls_enabled_globally": (PARTITION, "TM311 still different: the partition (RLS, keys)", ("pg18",)),
     # On 18 the case does not load (UNLOADABLE).
     "migra/collations": ("unmanaged objects", "collations are not in the model (diff notes them as not compared); the plan leaves one", ("pg15",)),
 }

@@ -17,7 +17,7 @@ from teamigrate.schema.quoting import qualified, quote_ident
 def kept_by_detach(draft: PlanDraft, constraint: Constraint) -> bool:
     """A partition detached here keeps its copies of the parent's checks as its own."""
     table: Key = ("table", constraint.schema, constraint.table)
-    if not partitions.detached_here(draft.source, draft.target, table):
+    if not partitions.detached_here(draft.source, draft.target, table) or table in draft.classified.rebuilt:
         return False
     if any(kept.name == constraint.name and kept.table == constraint.table for kept in partitions.kept_by_detach(draft.source, draft.target)):
         return True
