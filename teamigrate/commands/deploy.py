@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -23,7 +23,9 @@ from teamigrate.workspace.project import Target, checked_out_migrations, open_ta
 from teamigrate.history.migrations import Migration
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
 from teamigrate.history.table import now
-from teamigrate.lint.lock_levels import LockWalk, StatementEffect
+
+if TYPE_CHECKING:  # the dry run's; imported there, so that a deploy does not import the linter and sqlparse
+    from teamigrate.lint.lock_levels import LockWalk, StatementEffect
 
 
 def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_json: bool = False) -> int:
@@ -137,6 +139,8 @@ def _dry_run(config: Config, migrations: Sequence[Migration], url: str | None, a
                 column = match.group("column")
                 proven.add((table_key, column[1:-1].replace('""', '"') if column.startswith('"') else column))
         todo = pending(states)
+        from teamigrate.lint.lock_levels import LockWalk
+
         walk = LockWalk(proven)  # in order: a check validated by one pending migration proves the next one's SET NOT NULL
         plans = [_planned(target, migration, walk) for migration in todo]
         where = mask_url(target.url)
