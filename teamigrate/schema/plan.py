@@ -15,6 +15,7 @@ class Hazard(str, enum.Enum):
     DROPS_DEPENDANTS = "drops-dependants"
     FAILS_IF_ROWS = "fails-if-table-has-rows"
     SCANS_TABLE = "scans-table"
+    RECREATES_TABLE = "recreates-table"
 
     @property
     def explanation(self) -> str:
@@ -33,6 +34,10 @@ _EXPLANATIONS = {
         "give it a DEFAULT, or add it nullable, fill it, then SET NOT NULL in a later migration"
     ),
     Hazard.SCANS_TABLE: "reads every row of {subject} to check that it fits, under a lock that blocks writes",
+    Hazard.RECREATES_TABLE: (
+        "{subject} is created again, empty (PostgreSQL cannot alter a table into or out of this partitioning): "
+        "copy its rows aside before the drop and back after, or write this step by hand"
+    ),
 }
 
 

@@ -216,3 +216,16 @@ def test_a_partitions_index_named_otherwise_than_postgresql_would_is_renamed_aft
         "CREATE INDEX logs_at ON public.logs USING btree (at)",
         "ALTER INDEX public.logs_1_at_idx RENAME TO at_of_2025",
     ]
+
+
+def test_a_table_made_partitioned_is_created_again_with_the_hazard_saying_its_rows_do_not_come_back() -> None:
+    before = _table("orders", Column("id", "bigint"), Column("day", "date"))
+    after = Table("public", "orders", before.columns, partition_key="RANGE (day)")
+    plan = diff_schemas(_schema(before), _schema(after))
+    create = next(s for s in plan.statements if s.sql.startswith("CREATE TABLE public.orders"))
+    assert create.hazards == {Hazard.RECREATES_TABLE}
+    assert create.hazard_comments() == [
+        "-- hazard: recreates-table: table public.orders is created again, empty (PostgreSQL cannot alter a table into or out of "
+        "this partitioning): copy its rows aside before the drop and back after, or write this step by hand"
+    ]
+    assert Hazard.DROPS_DATA in next(s for s in plan.statements if s.sql.startswith("DROP TABLE")).hazards

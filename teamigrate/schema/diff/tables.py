@@ -18,7 +18,10 @@ _ATTACH_HAZARDS = (Hazard.SCANS_TABLE, Hazard.MAY_FAIL, Hazard.LOCKS_TABLE)
 
 
 def create_table(draft: PlanDraft, key: Key, table: Table) -> None:
-    draft.emit(POST, key, ddl.create_table(table, _renamed_not_nulls(draft, table)))
+    # A partitioned table or partition made again: its rows do not come back by themselves.
+    rebuilt = key in draft.classified.rebuilt and (table.partition_key is not None or table.partition_of is not None)
+    hazards = [Hazard.RECREATES_TABLE] if rebuilt else []
+    draft.emit(POST, key, ddl.create_table(table, _renamed_not_nulls(draft, table)), hazards, subject(table))
     for column in table.columns:
         # CREATE TABLE makes the columns: whatever waits for one waits for the table.
         draft.alias[(POST, column_key(table, column))] = (POST, key)
