@@ -225,15 +225,21 @@ def apply_as_deploy(url: str, plan: Any) -> None:
 
 
 def write_status(lines: list[str]) -> None:
-    """Outcomes for the other engineers: one part per worker, merged into one file per run."""
+    """Outcomes for the other engineers: one part per worker, merged into the file."""
     if not lines or not STATUS_FILE.parent.is_dir():
         return
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "single")
     parts = STATUS_FILE.parent / "peers_status.parts"
     parts.mkdir(exist_ok=True)
+    for stale in parts.glob("*.txt"):
+        if not stale.name.startswith(f"{run}-"):
+            stale.unlink(missing_ok=True)  # an earlier run's
     (parts / f"{run}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.txt").write_text("\n".join(lines) + "\n")
-    merged = sorted(line for part in parts.glob(f"{run}-*.txt") for line in part.read_text().splitlines())
-    STATUS_FILE.write_text("\n".join(merged) + "\n")
+    # A run of some cases (-k) updates their lines and keeps the others'.
+    previous = STATUS_FILE.read_text().splitlines() if STATUS_FILE.is_file() else []
+    merged = {line.split(":", 1)[0]: line for line in previous}
+    merged.update((line.split(":", 1)[0], line) for part in parts.glob(f"{run}-*.txt") for line in part.read_text().splitlines())
+    STATUS_FILE.write_text("\n".join(sorted(merged.values())) + "\n")
 
 
 def test_a_right_refusal_names_the_column_and_the_statement_to_write(project: Project, make_database: Any) -> None:
