@@ -61,8 +61,6 @@ PARTITION = "partition facts"
 _PSD = "pg-schema-diff/"
 KNOWN_GAPS: dict[str, tuple[str, str] | tuple[str, str, tuple[str, ...]]] = {
     _PSD + "partitioned_index__add_primary_key_constraint_with_existing_matching_base_table_index_matching_non_": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
-    _PSD + "partitioned_index__add_primary_key_to_partition_using_existing_index": (PARTITION, "TM310 cannot attach an index as a partition of the parent's"),
-    _PSD + "partitioned_index__add_unique_constraint_to_partition_using_existing_index": (PARTITION, "TM310 cannot attach an index as a partition of the parent's"),
     _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
     _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local_2": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
     # On 18 the case does not load (UNLOADABLE).

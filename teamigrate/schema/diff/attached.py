@@ -11,6 +11,7 @@ from teamigrate.schema import ddl
 from teamigrate.schema.diff import partitions
 from teamigrate.schema.diff.draft import POST, PlanDraft
 from teamigrate.schema.model import Constraint, Index, Key
+from teamigrate.schema.plan import Hazard
 from teamigrate.schema.quoting import qualified, quote_ident
 
 
@@ -87,6 +88,9 @@ def alter_attachment(draft: PlanDraft, key: Key, old: Index, new: Index) -> list
     classified = draft.classified
     if partitions.attached_here(draft.source, draft.target, table) or (parent is not None and (parent in classified.added or parent in classified.rebuilt)):
         return [f"attached to {qualified(*new.parent)}"]
+    if new.constraint_kind in ("p", "u") and old.constraint_kind is None:
+        # Attached to a key's index, an index must back the partition's copy of that key first.
+        draft.emit(POST, key, _add_constraint_using_index(new, new.constraint_kind), [Hazard.LOCKS_TABLE], f"table {qualified(new.schema, new.table)}")
     draft.emit(POST, key, attach_index(qualified(*new.parent), new))
     return [f"attached to {qualified(*new.parent)}"]
 
@@ -107,3 +111,12 @@ def parent_definition(draft: PlanDraft, index: Index) -> str | None:
     if not _ONLY.search(index.definition) or partitions.is_complete(draft.target, index.key):
         return None
     return index.definition
+
+
+def on_its_table_only(draft: PlanDraft, constraint: Constraint) -> bool:
+    """A partitioned table's key that not every partition has a copy of: added ON ONLY the table."""
+    table = draft.target.tables.get(("table", constraint.schema, constraint.table))
+    return (
+        constraint.kind in ("p", "u") and table is not None and table.partition_key is not None
+        and not partitions.is_complete(draft.target, constraint.key)
+    )

@@ -31,7 +31,10 @@ def create_constraint(draft: PlanDraft, key: Key, constraint: Constraint) -> Non
     hazards = [] if _on_new_relation(draft, key, constraint) else [Hazard.LOCKS_TABLE]
     if hazards and not ddl.is_not_valid(constraint.definition):
         hazards.append(Hazard.MAY_FAIL)
-    draft.emit(POST, key, ddl.add_constraint(constraint), hazards, subject(constraint))
+    sql = ddl.add_constraint(constraint)
+    if attached.on_its_table_only(draft, constraint):
+        sql = sql.replace("ALTER TABLE ", "ALTER TABLE ONLY ", 1)
+    draft.emit(POST, key, sql, hazards, subject(constraint))
 
 
 def alter_constraint(draft: PlanDraft, key: Key, old: Constraint, new: Constraint) -> list[str]:
