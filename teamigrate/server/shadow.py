@@ -89,8 +89,10 @@ class ShadowServer:
             sql += " STRATEGY FILE_COPY"
         try:
             conn.execute(sql)
-        except psycopg.errors.ObjectInUse:
-            raise  # a template someone is connected to: the caller copies it another way
+        except (psycopg.errors.ObjectInUse, psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # A template someone is connected to (the caller copies it another way), or a name another process
+            # created at the same moment (a cached state of the same content): the caller's to judge, not a refusal.
+            raise
         except psycopg.Error as exc:
             raise _refused(self, "create", name, exc) from None
         return self.database_url(name)

@@ -6,6 +6,7 @@ import json
 import re
 
 import psycopg
+import pytest
 
 from tests.conftest import Project
 
@@ -129,3 +130,17 @@ def test_a_shadow_role_without_createdb_is_refused_clearly(project: Project, sha
         assert "permission denied to create database" in refused.stderr and "CREATEDB" in refused.stderr
     finally:
         admin.execute("DROP ROLE IF EXISTS tmtest_no_createdb")
+
+
+def test_a_name_another_process_created_meanwhile_is_not_taken_for_a_refusal(shadow_server) -> None:  # type: ignore[no-untyped-def]
+    """Two processes caching the same state race to create one template name: the loser is told `DuplicateDatabase`
+    (which the replay cache and the schema store take for "already cached"), not TM306's CREATEDB hint."""
+    import uuid
+
+    name = "tmtest_race_" + uuid.uuid4().hex[:8]
+    shadow_server.create_database(name)
+    try:
+        with pytest.raises(psycopg.errors.DuplicateDatabase):
+            shadow_server.create_database(name)
+    finally:
+        shadow_server.drop_database(name)
