@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -32,6 +33,8 @@ def pg15(pg15_bin: Path) -> ShadowServer:
 
 
 def _database(server: ShadowServer, name: str, sql: str) -> str:
+    # The PostgreSQL 15 server is shared by the session's xdist workers: a name of this test's own.
+    name = f"{name}_{uuid.uuid4().hex[:8]}"
     server.drop_database(name)
     url = server.create_database(name)
     with psycopg.connect(url, autocommit=True) as conn:
