@@ -60,9 +60,6 @@ RIGHT_REFUSALS: dict[str, str] = {
 PARTITION = "partition facts"
 _PSD = "pg-schema-diff/"
 KNOWN_GAPS: dict[str, tuple[str, str] | tuple[str, str, tuple[str, ...]]] = {
-    _PSD + "partitioned_index__add_primary_key_constraint_with_existing_matching_base_table_index_matching_non_": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
-    _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
-    _PSD + "partitioned_index__add_unique_constraint_with_existing_matching_base_table_index_matching_non_local_2": (PARTITION, "TM310 cannot drop an index attached to the parent's"),
     # On 18 the case does not load (UNLOADABLE).
     "migra/collations": ("unmanaged objects", "collations are not in the model (diff notes them as not compared); the plan leaves one", ("pg15",)),
 }

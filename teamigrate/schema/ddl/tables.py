@@ -77,5 +77,6 @@ def drop_constraint(table: Table, name: str) -> str:
     return f"ALTER TABLE {table.display} DROP CONSTRAINT {quote_ident(name)}"
 
 
-def drop_index(index: Index) -> str:
-    return f"DROP INDEX {qualified(index.schema, index.name)}"
+def drop_index(index: Index, cascade: bool = False) -> str:
+    """`cascade`: for a partitioned table's index that partitions' own keys are attached to (nothing else can drop it)."""
+    return f"DROP INDEX {qualified(index.schema, index.name)}{' CASCADE' if cascade else ''}"

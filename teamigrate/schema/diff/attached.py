@@ -9,7 +9,7 @@ import re
 
 from teamigrate.schema import ddl
 from teamigrate.schema.diff import partitions
-from teamigrate.schema.diff.draft import POST, PlanDraft
+from teamigrate.schema.diff.draft import POST, PRE, PlanDraft
 from teamigrate.schema.model import Constraint, Index, Key
 from teamigrate.schema.plan import Hazard
 from teamigrate.schema.quoting import qualified, quote_ident
@@ -28,6 +28,22 @@ def kept_by_detach(draft: PlanDraft, constraint: Constraint) -> bool:
 
 
 
+def drop_with_partition_keys(draft: PlanDraft, key: Key, index: Index) -> bool:
+    """A partitioned table's plain index with partitions' own keys attached to it: dropped with CASCADE, which takes
+    those keys (and their indexes) and nothing else the plan keeps; a key the target has is created again after."""
+    table = draft.source.tables.get(("table", index.schema, index.table))
+    if table is None or table.partition_key is None:
+        return False
+    classified = draft.classified
+    taken = partitions.keys_under_plain_index(draft.source, classified.removed | classified.rebuilt, key)
+    if not taken:
+        return False
+    draft.emit(PRE, key, ddl.drop_index(index, cascade=True), [Hazard.DROPS_DEPENDANTS], f"index {index.display}")
+    for gone in taken:
+        draft.alias[(PRE, gone)] = (PRE, key)
+    return True
+
+
 def create_attached(draft: PlanDraft, key: Key, index: Index) -> None:
     """A partition's copy of its parent's index: renamed where PostgreSQL makes it, else made and attached."""
     table: Key = ("table", index.schema, index.table)
@@ -39,6 +55,8 @@ def create_attached(draft: PlanDraft, key: Key, index: Index) -> None:
         table in classified.added or table in classified.rebuilt or partitions.attached_here(draft.source, draft.target, table)
         or (parent is not None and (parent in classified.added or parent in classified.rebuilt) and partitions.is_complete(draft.target, parent))
     )
+    if made_by_postgres and _adopts_own_key(draft, index):
+        return
     if made_by_postgres:
         made = partitions.auto_index_name(index.table, index, partitions.parent_kind(draft.target, parent))
         if made != index.name:
@@ -56,6 +74,20 @@ def create_attached(draft: PlanDraft, key: Key, index: Index) -> None:
     if index.constraint_kind in ("p", "u"):
         draft.emit(POST, key, _add_constraint_using_index(index, index.constraint_kind))
     draft.emit(POST, key, attach_index(parent_name, index))
+
+
+def _adopts_own_key(draft: PlanDraft, index: Index) -> bool:
+    """A plain index of the parent built here, whose copy on a partition that stays is that partition's own key: CREATE
+    INDEX takes the key's index (kept, or added before it: constraints go before indexes) instead of making one."""
+    classified = draft.classified
+    parent = partitions.parent_key(draft.target, index)
+    table: Key = ("table", index.schema, index.table)
+    if parent is None or parent[0] != "index" or (parent not in classified.added and parent not in classified.rebuilt):
+        return False
+    if table in classified.added or table in classified.rebuilt or partitions.attached_here(draft.source, draft.target, table):
+        return False
+    local = draft.target.constraints.get(("constraint", index.schema, index.table, index.name))
+    return local is not None and local.kind in ("p", "u")
 
 
 def _own_key(draft: PlanDraft, key: Key, index: Index) -> None:
@@ -76,6 +108,7 @@ def made_with_its_index(draft: PlanDraft, constraint: Constraint) -> bool:
     return (
         constraint.kind in ("p", "u") and index is not None and index.parent is not None
         and (index.schema, index.table) == (constraint.schema, constraint.table) and index.key in draft.classified.added
+        and not _adopts_own_key(draft, index)
     )
 
 

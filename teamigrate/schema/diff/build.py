@@ -107,6 +107,8 @@ def _drop(draft: PlanDraft, key: Key, obj: Any, explicit: bool = False) -> None:
     if isinstance(obj, TableColumn):
         draft.emit(PRE, key, ddl.drop_column(obj.table, obj.column.name), [Hazard.DROPS_DATA], subject(obj))
         return
+    if isinstance(obj, Index) and constraints.drop_index(draft, key, obj):
+        return
     hazards: list[Hazard] = []
     if isinstance(obj, Table):
         hazards.append(Hazard.DROPS_DATA)

@@ -60,6 +60,11 @@ def create_index(draft: PlanDraft, key: Key, index: Index) -> None:
     draft.emit(POST, key, definition, hazards, f"table {qualified(index.schema, index.table)}")
 
 
+def drop_index(draft: PlanDraft, key: Key, index: Index) -> bool:
+    """Whether the drop of `index` is a statement of its own here (partitions' keys attached to it); else the usual DROP."""
+    return attached.drop_with_partition_keys(draft, key, index)
+
+
 def create_policy(draft: PlanDraft, key: Key, policy: Policy) -> None:
     draft.emit(POST, key, ddl.create_policy(policy))
 

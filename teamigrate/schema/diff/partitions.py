@@ -178,6 +178,9 @@ def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mappi
         parent = parent_key(source, old)
         if parent in gone:
             found.implicit.add(old.key)
+    taken = keys_under_plain_index(source, gone)
+    if taken:
+        _cascaded(found, source, target, taken)
     for old in dropped_after_detach(source, target) + kept_by_detach(source, target):
         found.implicit.add(old.key)
     for index in target.indexes.values():
@@ -194,6 +197,40 @@ def after_cascade(found: Any, source: Schema, target: Schema, old_objects: Mappi
         inherited = target.constraints.get(("constraint", *table.partition_of, constraint.name))  # type: ignore[misc]
         if inherited is not None and inherited.definition == constraint.definition:
             found.implicit.add(key)  # ATTACH PARTITION takes it for the parent's
+
+
+def keys_under_plain_index(source: Schema, gone: set[Key], parent: Key | None = None) -> list[Key]:
+    """Partitions' own keys (and their indexes) whose index is attached to a plain index of the parent that goes.
+
+    PostgreSQL can neither drop such a key (its index is attached) nor the parent's index without
+    CASCADE (the key needs its index), nor detach an index: the parent's index is dropped with
+    CASCADE, which takes exactly these keys. `parent`: only those under that index.
+    """
+    found: list[Key] = []
+    for old in source.indexes.values():
+        if old.parent is None or old.constraint_kind is None:
+            continue
+        above = parent_key(source, old)
+        if above is None or above[0] != "index" or above not in gone or parent not in (None, above):
+            continue
+        key: Key = ("constraint", old.schema, old.table, old.name)
+        if key in source.constraints:
+            found += [key, old.key]
+    if not found:
+        return found
+    # Foreign keys that reference those keys go with them too.
+    reached = set(found)
+    found += [dependant for dependant, dependency in source.dependencies if dependency in reached and dependant[0] == "constraint"]
+    return found
+
+
+def _cascaded(found: Any, source: Schema, target: Schema, taken: list[Key]) -> None:
+    """What DROP INDEX … CASCADE takes: made again where the target has it."""
+    for key in taken:
+        found.implicit.add(key)
+        if (key in target.constraints or key in target.indexes) and key not in found.removed:
+            found.rebuilt.add(key)
+            found.changed.add(key)
 
 
 def _detached_copies(source: Schema, target: Schema) -> list[Index]:
