@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "TM310": "SQL teamigrate generated failed in the shadow (a bug: write the change by hand with `new --empty`, report it)",
     "TM311": "SQL teamigrate generated did not reach the target schema (a bug: write the change by hand, report it)",
     "TM312": "a change only you can write: a column type change PostgreSQL has no cast for, or an extension version with no update path (the hint gives the statement to complete in `new --empty`)",
+    "TM313": "a collation whose definition changes is used by columns, indexes or domains: PostgreSQL can only drop and create it, so move them to another collation first (the message names them)",
     # introspection (schema engine core)
     "TM320": "the database runs a PostgreSQL older than 15, which teamigrate cannot read (upgrade it, or point at a newer server)",
     "TM321": "reading the database's catalog failed (the message is PostgreSQL's; check the role may read pg_catalog)",

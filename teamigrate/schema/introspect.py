@@ -16,6 +16,7 @@ from teamigrate.database import mask_url
 from teamigrate.errors import DatabaseError
 
 from teamigrate.schema.model import (
+    Collation,
     Column,
     CompositeAttribute,
     CompositeType,
@@ -44,6 +45,7 @@ Row = tuple[Any, ...]
 # Catalog oids are fixed by PostgreSQL (pg_*.h); pg_depend and pg_description name catalogs by them.
 PG_CLASS, PG_TYPE, PG_PROC, PG_CONSTRAINT = 1259, 1247, 1255, 2606
 PG_TRIGGER, PG_POLICY, PG_NAMESPACE, PG_EXTENSION = 2620, 3256, 2615, 3079
+PG_COLLATION = 3456
 
 
 @cache
@@ -98,6 +100,7 @@ class _Catalog:
     def build(self) -> Schema:
         namespaces = {ns.key: ns for ns in self._namespaces()}
         extensions = {ext.key: ext for ext in self._extensions()}
+        collations = {c.key: c for c in self._collations()}
         types = {t.key: t for t in self._types()}
         tables = self._tables()
         sequences = self._sequences(tables)
@@ -111,7 +114,7 @@ class _Catalog:
         return Schema(
             namespaces=namespaces, extensions=extensions, types=types, sequences=sequences,
             tables=table_map, constraints=constraints, indexes=indexes, views=views,
-            functions=functions, triggers=triggers, policies=policies,
+            functions=functions, triggers=triggers, policies=policies, collations=collations,
             dependencies=self._dependencies(),
             unmanaged=tuple(description for (description,) in self.rows["unmanaged"]),
         )
@@ -127,6 +130,17 @@ class _Catalog:
             ext = Extension(name, schema, version, self.comment(PG_EXTENSION, oid), default_version)
             self.keys[(PG_EXTENSION, oid)] = ext.key
             yield ext
+
+    def _collations(self) -> Iterable[Collation]:
+        for oid, schema, name, provider, lc_collate, lc_ctype, locale, rules, deterministic in self.rows["collations"]:
+            # Only what CREATE COLLATION takes for its provider: 15 fills libc's fields for an ICU collation too.
+            libc = provider == "c"
+            collation = Collation(
+                schema, name, provider, lc_collate if libc else None, lc_ctype if libc else None,
+                None if libc else locale, None if libc else rules, deterministic, self.comment(PG_COLLATION, oid),
+            )
+            self.keys[(PG_COLLATION, oid)] = collation.key
+            yield collation
 
     def _types(self) -> Iterable[Enum | Domain | CompositeType]:
         for (oid, typarray, typrelid, schema, name, kind, labels, base_type, default, not_null, collation,

@@ -53,6 +53,29 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
+class Collation:
+    """CREATE COLLATION: only the facts of its provider are kept (pg_dump's form), never the library's version."""
+
+    schema: str
+    name: str
+    provider: str  # c libc, i icu, b builtin
+    lc_collate: str | None = None  # libc
+    lc_ctype: str | None = None  # libc
+    locale: str | None = None  # icu and builtin
+    rules: str | None = None  # icu (PostgreSQL 16+)
+    deterministic: bool = True
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return ("collation", self.schema, self.name)
+
+    @property
+    def display(self) -> str:
+        return qualified(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
 class DomainCheck:
     name: str
     definition: str  # pg_get_constraintdef: CHECK (...) [NOT VALID]
@@ -352,6 +375,7 @@ class Schema:
     functions: Mapping[Key, Function] = field(default_factory=_frozen)  # type: ignore[arg-type]
     triggers: Mapping[Key, Trigger] = field(default_factory=_frozen)  # type: ignore[arg-type]
     policies: Mapping[Key, Policy] = field(default_factory=_frozen)  # type: ignore[arg-type]
+    collations: Mapping[Key, Collation] = field(default_factory=_frozen)  # type: ignore[arg-type]
     # (dependant, dependency) pairs from pg_depend; a column is ("column", schema, table, name).
     dependencies: frozenset[tuple[Key, Key]] = frozenset()
     unmanaged: tuple[str, ...] = ()
@@ -363,5 +387,5 @@ class Schema:
 
 _KINDS = (
     "namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
-    "views", "functions", "triggers", "policies",
+    "views", "functions", "triggers", "policies", "collations",
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+import pytest
+
 from teamigrate.schema import Hazard, Plan, Schema, Statement, diff_schemas, differences
 from teamigrate.schema.model import Column, Constraint, Enum, Function, Index, Key, Sequence, SequenceOptions, Table, View
 from teamigrate.schema.quoting import qualified, quote_ident, quote_literal
@@ -229,3 +231,29 @@ def test_a_table_made_partitioned_is_created_again_with_the_hazard_saying_its_ro
         "this partitioning): copy its rows aside before the drop and back after, or write this step by hand"
     ]
     assert Hazard.DROPS_DATA in next(s for s in plan.statements if s.sql.startswith("DROP TABLE")).hazards
+
+
+def test_a_collation_whose_definition_changes_is_dropped_and_created_again_or_refused_while_a_column_uses_it() -> None:
+    from teamigrate.errors import TeamigrateError
+    from teamigrate.schema.model import Collation
+
+    c_order = Collation("public", "sorting", "c", "C", "C")
+    posix_order = Collation("public", "sorting", "c", "POSIX", "POSIX", comment="posix")
+    table = _table("notes", Column("body", "text", collation="public.sorting"))
+    unused = diff_schemas(Schema(collations={c_order.key: c_order}), Schema(collations={posix_order.key: posix_order}))
+    assert [s.sql for s in unused.statements] == [
+        "DROP COLLATION public.sorting",
+        "CREATE COLLATION public.sorting (provider = libc, locale = 'POSIX')",
+        "COMMENT ON COLLATION public.sorting IS 'posix'",
+    ]
+    # Created before the table whose column uses it (pg_depend's edge), whatever the ranks say.
+    created = diff_schemas(Schema(), Schema(collations={c_order.key: c_order}, tables={table.key: table},
+                                            dependencies=frozenset({(("column", "public", "notes", "body"), c_order.key)})))
+    assert [s.sql.split(" (")[0] for s in created.statements] == ["CREATE COLLATION public.sorting", "CREATE TABLE public.notes"]
+    used = frozenset({(("column", "public", "notes", "body"), c_order.key)})
+    with pytest.raises(TeamigrateError) as refused:
+        diff_schemas(Schema(collations={c_order.key: c_order}, tables={table.key: table}, dependencies=used),
+                     Schema(collations={posix_order.key: posix_order}, tables={table.key: table}, dependencies=used))
+    assert refused.value.code == "TM313"
+    assert "collation public.sorting changes its definition" in refused.value.message
+    assert refused.value.message.endswith("which it refuses while these use it: column public.notes.body")

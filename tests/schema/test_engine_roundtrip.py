@@ -166,7 +166,10 @@ def test_unmanaged_objects_are_reported(database: str) -> None:
     schema = load(database, "CREATE TABLE t (a int); CREATE RULE r AS ON INSERT TO t DO ALSO NOTIFY t; "
                             "CREATE COLLATION ci FROM \"C\"; "
                             "CREATE PUBLICATION pub FOR TABLE t; CREATE TYPE rng AS RANGE (subtype = float8);")
-    assert set(schema.unmanaged) >= {"rule r on public.t", "collation public.ci", "publication pub", "range type public.rng"}
+    assert set(schema.unmanaged) >= {"rule r on public.t", "publication pub", "range type public.rng"}
+    # Collations are managed (model.Collation), so not among them.
+    assert not any(description.startswith("collation ") for description in schema.unmanaged)
+    assert list(schema.collations) == [("collation", "public", "ci")]
 
 
 def test_introspection_failure_is_a_diagnostic(database: str) -> None:

@@ -60,8 +60,6 @@ RIGHT_REFUSALS: dict[str, str] = {
 PARTITION = "partition facts"
 _PSD = "pg-schema-diff/"
 KNOWN_GAPS: dict[str, tuple[str, str] | tuple[str, str, tuple[str, ...]]] = {
-    # On 18 the case does not load (UNLOADABLE).
-    "migra/collations": ("unmanaged objects", "collations are not in the model (diff notes them as not compared); the plan leaves one", ("pg15",)),
 }
 
 

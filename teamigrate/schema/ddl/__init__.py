@@ -77,6 +77,7 @@ from teamigrate.schema.ddl.types import (
     add_enum_value,
     alter_domain_default,
     alter_domain_not_null,
+    create_collation,
     create_type,
     drop_domain_check,
     rename_type,
@@ -85,7 +86,7 @@ from teamigrate.schema.ddl.types import (
 __all__ = [
     "add_column", "add_constraint", "by_hand", "add_domain_check", "add_enum_value", "add_identity", "alter_column_type",
     "alter_domain_default", "alter_domain_not_null", "alter_identity", "alter_sequence", "attach_partition",
-    "column_definition", "column_reference", "comment_statement", "create_extension", "create_function",
+    "column_definition", "column_reference", "comment_statement", "create_collation", "create_extension", "create_function",
     "create_policy", "create_schema", "create_sequence", "create_table", "create_trigger", "create_type",
     "create_view", "default_not_null_name", "detach_partition", "domain_check_reference", "drop_constraint", "drop_index", "drop_column",
     "drop_default", "drop_domain_check", "drop_expression", "drop_identity", "drop_not_null", "drop_statement",

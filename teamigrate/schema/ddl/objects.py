@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from teamigrate.schema.model import (
+    Collation,
     CompositeType,
     Constraint,
     Domain,
@@ -34,7 +35,7 @@ def object_reference(obj: object) -> str:
         return f"{obj.keyword} {obj.display}"
     named = {
         Namespace: "SCHEMA", Extension: "EXTENSION", Enum: "TYPE", CompositeType: "TYPE", Domain: "DOMAIN",
-        Sequence: "SEQUENCE", Table: "TABLE", Index: "INDEX",
+        Sequence: "SEQUENCE", Table: "TABLE", Index: "INDEX", Collation: "COLLATION",
     }.get(type(obj))
     if named is None:
         raise TypeError(f"no SQL name for {type(obj).__name__}")

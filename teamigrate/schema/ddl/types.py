@@ -1,8 +1,8 @@
-"""DDL for user-defined types: enums, domains and composite types."""
+"""DDL for user-defined types: enums, domains and composite types; and collations."""
 
 from __future__ import annotations
 
-from teamigrate.schema.model import CompositeType, Domain, DomainCheck, Enum
+from teamigrate.schema.model import Collation, CompositeType, Domain, DomainCheck, Enum
 from teamigrate.schema.quoting import quote_ident, quote_literal
 
 
@@ -56,3 +56,21 @@ def add_domain_check(domain: Domain, check: DomainCheck) -> str:
 
 def drop_domain_check(domain: Domain, check: str) -> str:
     return f"ALTER DOMAIN {domain.display} DROP CONSTRAINT {quote_ident(check)}"
+
+
+_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
+
+
+def create_collation(collation: Collation) -> str:
+    """As pg_dump writes it: one `locale` where LC_COLLATE and LC_CTYPE agree, no version."""
+    options = [f"provider = {_PROVIDERS.get(collation.provider, collation.provider)}"]
+    if collation.provider == "c" and collation.lc_collate != collation.lc_ctype:
+        options += [f"lc_collate = {quote_literal(collation.lc_collate or '')}", f"lc_ctype = {quote_literal(collation.lc_ctype or '')}"]
+    else:
+        locale = collation.lc_collate if collation.provider == "c" else collation.locale
+        options.append(f"locale = {quote_literal(locale or '')}")
+    if collation.rules:
+        options.append(f"rules = {quote_literal(collation.rules)}")
+    if not collation.deterministic:
+        options.append("deterministic = false")
+    return f"CREATE COLLATION {collation.display} ({', '.join(options)})"

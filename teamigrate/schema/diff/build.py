@@ -6,12 +6,13 @@ from dataclasses import replace
 from typing import Any
 
 from teamigrate.schema import ddl
-from teamigrate.schema.diff import columns, constraints, namespaces, routines, sequences, tables, types, views
+from teamigrate.schema.diff import collations, columns, constraints, namespaces, routines, sequences, tables, types, views
 from teamigrate.schema.diff.comments import alter_comment, create_comment
 from teamigrate.schema.diff.draft import FINAL, PRE, PlanDraft
 from teamigrate.schema.diff.grants import alter_grants
 from teamigrate.schema.diff.objects import TableColumn, owner, subject
 from teamigrate.schema.model import (
+    Collation,
     CompositeType,
     Constraint,
     Domain,
@@ -35,6 +36,7 @@ _RENAMED_SUFFIX = "__teamigrate_old"
 
 def build(draft: PlanDraft) -> None:
     classified = draft.classified
+    collations.refuse_rebuild_in_use(draft)
     cyclic = _cyclic_foreign_keys(draft)
     for key in sorted(classified.removed | classified.rebuilt):
         if key in draft.old:
@@ -134,6 +136,8 @@ def _create(draft: PlanDraft, key: Key, obj: Any, rebuilt: bool) -> None:
         namespaces.create_extension(draft, key, obj)
     elif isinstance(obj, Enum | Domain | CompositeType):
         types.create_type(draft, key, obj)
+    elif isinstance(obj, Collation):
+        collations.create_collation(draft, key, obj)
     elif isinstance(obj, Sequence):
         sequences.create_sequence(draft, key, obj)
     elif isinstance(obj, Constraint):

@@ -11,6 +11,7 @@ from teamigrate.schema import ddl
 from teamigrate.schema.diff import partitions
 from teamigrate.schema.diff.objects import KINDS, SchemaObjects, TableColumn, column_key, owner
 from teamigrate.schema.model import (
+    Collation,
     Column,
     CompositeType,
     Constraint,
@@ -78,6 +79,9 @@ def _is_subsequence(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
 def _needs_rebuild(old: Any, new: Any) -> bool:
     if type(old) is not type(new):
         return True
+    if isinstance(old, Collation):
+        # PostgreSQL alters nothing of a collation but its name, owner and schema.
+        return replace(old, comment=None) != replace(new, comment=None)
     if isinstance(old, Enum):
         return not _is_subsequence(old.labels, new.labels)
     if isinstance(old, Domain):
@@ -195,6 +199,9 @@ def _cascade(found: Classification, source: Schema, old: SchemaObjects, new: Sch
                 if child not in seen:
                     seen.add(child)
                     queue.append(child)
+        if disrupted[0] == "collation":
+            # What uses a dropped collation changes in the target by itself; a rebuilt one's users are refused (TM313).
+            continue
         for dependant in dependants.get(disrupted, ()):
             if dependant in found.removed or dependant in found.rebuilt or dependant not in new:
                 continue

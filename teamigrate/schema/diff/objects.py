@@ -27,7 +27,7 @@ from teamigrate.schema.quoting import qualified, quote_ident
 # The Schema fields that map keys to objects (columns live in their tables).
 KINDS = (
     "namespaces", "extensions", "types", "sequences", "tables", "constraints", "indexes",
-    "views", "functions", "triggers", "policies",
+    "views", "functions", "triggers", "policies", "collations",
 )
 _TABLE_CHILDREN = frozenset({"column", "constraint", "index", "trigger", "policy"})
 

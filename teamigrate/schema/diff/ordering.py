@@ -17,14 +17,14 @@ from teamigrate.schema.quoting import quote_ident
 # what they use, and what is used is created before its dependants.
 _PRE_RANK = {
     "trigger": 0, "policy": 1, "view": 2, "constraint": 3, "index": 4, "column": 5, "function": 6,
-    "table": 7, "owner": 8, "sequence": 9, "type": 10, "extension": 11, "schema": 12,
+    "table": 7, "owner": 8, "sequence": 9, "type": 10, "collation": 10.5, "extension": 11, "schema": 12,
 }
 _POST_RANK = {
-    "schema": 0, "extension": 1, "type": 2, "sequence": 3, "table": 4, "column": 5, "owner": 6,
+    "schema": 0, "extension": 1, "collation": 1.5, "type": 2, "sequence": 3, "table": 4, "column": 5, "owner": 6,
     "constraint": 7, "index": 8, "view": 9, "function": 10, "trigger": 11, "policy": 12,
 }
 _BODY = re.compile(r"^(AS|RETURN|BEGIN)\b", re.MULTILINE)
-_IN_SCHEMA = frozenset({"type", "sequence", "table", "view", "function", "index"})
+_IN_SCHEMA = frozenset({"type", "sequence", "table", "view", "function", "index", "collation"})
 
 
 def _model_dependencies(key: Key, objects: Mapping[Key, Any]) -> Iterable[Key]:

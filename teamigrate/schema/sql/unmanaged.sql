@@ -19,8 +19,6 @@ SELECT description FROM (
     FROM pg_operator o JOIN user_namespace n ON n.oid = o.oprnamespace
   UNION ALL SELECT 'aggregate ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'pg_proc'::regclass, p.oid
     FROM pg_proc p JOIN user_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'a'
-  UNION ALL SELECT 'collation ' || quote_ident(n.nspname) || '.' || quote_ident(co.collname), 'pg_collation'::regclass, co.oid
-    FROM pg_collation co JOIN user_namespace n ON n.oid = co.collnamespace
   UNION ALL SELECT 'text search configuration ' || quote_ident(n.nspname) || '.' || quote_ident(t.cfgname), 'pg_ts_config'::regclass, t.oid
     FROM pg_ts_config t JOIN user_namespace n ON n.oid = t.cfgnamespace
   UNION ALL SELECT 'text search dictionary ' || quote_ident(n.nspname) || '.' || quote_ident(t.dictname), 'pg_ts_dict'::regclass, t.oid
