@@ -32,7 +32,7 @@ from teamigrate.workspace.dump_check import needs_dump_check
 from teamigrate.workspace.proof import refuse_if_by_hand
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
 from tests.conftest import Project
-from tests.schema.test_roundtrip import introspect_url, load_sql, pg15_server  # noqa: F401 - pg15_server is a fixture
+from tests.schema.test_roundtrip import load_sql, pg15_server  # noqa: F401 - pg15_server is a fixture
 
 PEERS = Path(__file__).parent / "peers"
 SUITES = ("migra", "pg-schema-diff")
@@ -128,30 +128,48 @@ GRANT USAGE ON SCHEMA public TO PUBLIC;
 
 
 class CaseDatabases:
-    """Per worker and server, the two databases cases load into; dropped at the end of the module."""
+    """Per worker and server, the two databases cases load into, each with one session kept open from case to case
+    (a new session costs a connection and a cold catalog cache: about a third of a case); dropped at the end of the
+    module."""
 
     _names = itertools.count(1)
 
     def __init__(self) -> None:
         self._made: dict[str, tuple[ShadowServer, list[str]]] = {}
+        self._sessions: dict[str, psycopg.Connection[Any]] = {}
 
-    def pair(self, server: ShadowServer) -> list[str]:
-        """The two databases, empty."""
+    def pair(self, server: ShadowServer) -> list[tuple[str, psycopg.Connection[Any]]]:
+        """The two databases, empty, with a session on each."""
         if server.admin_url in self._made:
             urls = [server.database_url(name) for name in self._made[server.admin_url][1]]
             try:
-                for url in urls:
-                    load_sql(url, RESET_SQL)
-                return urls
+                pair = [(url, self._session(url)) for url in urls]
+                for _, session in pair:
+                    session.execute(RESET_SQL.encode())
+                return pair
             except psycopg.Error:
                 self._drop(server.admin_url)
         names = [f"tmpeer_{os.getpid()}_{next(self._names)}" for _ in "ab"]
         self._made[server.admin_url] = (server, names)
-        return [server.create_database(name) for name in names]
+        urls = [server.create_database(name) for name in names]
+        return [(url, self._session(url)) for url in urls]
+
+    def _session(self, url: str) -> psycopg.Connection[Any]:
+        session = self._sessions.get(url)
+        if session is None or session.closed or session.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            if session is not None:
+                session.close()
+            session = self._sessions[url] = connect(url)
+        # What a case's SQL set for its session (a role, a search_path) must not colour the next one's reading.
+        session.execute(b"RESET ALL; RESET SESSION AUTHORIZATION")
+        return session
 
     def _drop(self, admin_url: str) -> None:
         server, names = self._made.pop(admin_url)
         for name in names:
+            session = self._sessions.pop(server.database_url(name), None)
+            if session is not None:
+                session.close()
             server.drop_database(name)
 
     def drop_all(self) -> None:
@@ -166,25 +184,36 @@ def case_databases() -> Iterator[CaseDatabases]:
     databases.drop_all()
 
 
-def run_case(databases: list[str], case: Path) -> str:
-    """'converges' or 'converges (empty plan)'; raises Refused or SilentMismatch."""
-    from teamigrate.schema import diff_schemas
+def _load(session: psycopg.Connection[Any], sql: str) -> None:
+    # One simple-protocol query: the file loads as a whole or not at all.
+    try:
+        session.execute(sql.encode())
+    finally:
+        if session.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            session.rollback()  # a file that leaves its own transaction open
+        session.execute(b"RESET ALL; RESET SESSION AUTHORIZATION")
 
-    source_url, target_url = databases
+
+def run_case(databases: list[tuple[str, psycopg.Connection[Any]]], case: Path) -> str:
+    """'converges' or 'converges (empty plan)'; raises Refused or SilentMismatch."""
+    from teamigrate.schema import diff_schemas, introspect
+
+    (source_url, source_session), (target_url, target_session) = databases
+    sessions = [source_session, target_session]
     # Two threads: while one database works, the other side's query or pg_dump runs.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for side, loaded in zip("ab", [pool.submit(load_sql, url, (case / f"{side}.sql").read_text()) for url, side in zip(databases, "ab")]):
+        for side, loaded in zip("ab", [pool.submit(_load, session, (case / f"{side}.sql").read_text()) for session, side in zip(sessions, "ab")]):
             try:
                 loaded.result()
             except psycopg.Error as exc:
                 raise AssertionError(f"{case.name}/{side}.sql does not load: {exc}; list it in UNLOADABLE and README.md") from None
         target_dump = pool.submit(lambda: normalise(dump_schema(target_url)))
-        source = introspect_url(source_url)
-        target = pool.submit(introspect_url, target_url).result()
+        source = introspect(source_session)
+        target = pool.submit(introspect, target_session).result()
         plan = diff_schemas(source, target)
-        apply_as_deploy(source_url, plan)
+        apply_as_deploy(source_session, plan)
         reached_dump = pool.submit(lambda: normalise(dump_schema(source_url)))
-        residual = diff_schemas(introspect_url(source_url), target)
+        residual = diff_schemas(introspect(source_session), target)
         reached = reached_dump.result()
     if not residual.is_empty:
         raise Refused(f"TM311 still different: {', '.join(residual.changed_objects)}\n--- plan ---\n{plan.to_sql()}\n--- residual ---\n{residual.to_sql()}")
@@ -202,9 +231,9 @@ def run_case(databases: list[str], case: Path) -> str:
     return "converges (empty plan)" if plan.is_empty else "converges"
 
 
-def apply_as_deploy(url: str, plan: Any) -> None:
+def apply_as_deploy(conn: psycopg.Connection[Any], plan: Any) -> None:
     """As deploy runs the migration made from the plan: in one transaction when the plan can run in one."""
-    with connect(url) as conn, conn.transaction() if plan.transactional else nullcontext():
+    with conn.transaction() if plan.transactional else nullcontext():
         for number, statement in enumerate(plan.statements, start=1):
             try:
                 conn.execute(statement.sql.encode())
