@@ -171,6 +171,9 @@ def _run_child(listener: socket.socket, conn: socket.socket, request: dict[str, 
         listener.close()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Ctrl-C, passed on by the client, must stop the command even when the daemon was started where SIGINT is
+        # ignored (a background job of a script, a hook): that disposition is inherited, and Python keeps it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         os.chdir(str(request["cwd"]))
