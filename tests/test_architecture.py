@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("teamigrate.lint", "engine"),
     ("teamigrate.git", "adapters"),
     ("teamigrate.database", "adapters"),
+    ("teamigrate.libpq", "adapters"),
     ("teamigrate.server", "adapters"),
     ("teamigrate.config", "adapters"),
     ("teamigrate.errors", "adapters"),

@@ -1,4 +1,4 @@
-"""launch.py's typer-free `deploy`: the same result and the same failures as through typer, without importing typer or sqlparse."""
+"""launch.py's typer-free `deploy`: the same result and the same failures as through typer, without importing typer, sqlparse or psycopg."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def test_deploy_without_typer_applies_and_fails_as_through_typer(project: Projec
     assert done.returncode == 0, done.stderr
     assert "deployed 1 migration" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
-    assert "teamigrate.history.apply" in imported  # the import trace is there
-    assert not {"typer", "sqlparse", "platformdirs"} & imported
+    assert "teamigrate.commands.deploy_fast" in imported  # the import trace is there
+    assert not {"typer", "sqlparse", "platformdirs", "psycopg"} & imported  # libpq alone (commands/deploy_fast.py)
     assert project.sql("SELECT count(*) FROM a") == [(0,)]
 
     # A failure: the two lines and the exit code every command gives, no traceback but with --debug.

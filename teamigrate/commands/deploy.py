@@ -17,15 +17,18 @@ from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.git import head_commit
-from teamigrate.history.apply import apply_migrations
-from teamigrate.history.locks import BlockerWatch, LockRetries, LockWait, describe_blockers, show_duration
-from teamigrate.workspace.project import Target, checked_out_migrations, open_target
+from teamigrate.commands.deploy_fast import FastDeploy, deploy_fast
+from teamigrate.history.locks import Blocker, BlockerWatch, LockRetries, LockWait, describe_blockers, show_duration
 from teamigrate.history.migrations import Migration
+from teamigrate.history.rows import now
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
-from teamigrate.history.table import now
+from teamigrate.workspace.project import Target, checked_out_migrations, open_target
 
 if TYPE_CHECKING:  # the dry run's; imported there, so that a deploy does not import the linter and sqlparse
     from teamigrate.lint.lock_levels import LockWalk, StatementEffect
+
+# history/apply.py (and with it psycopg) is imported where the psycopg path starts: a deploy that
+# commands/deploy_fast.py finishes through libpq alone never imports it.
 
 
 def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_json: bool = False) -> int:
@@ -34,19 +37,33 @@ def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_jso
     if dry_run:
         return _dry_run(config, migrations, url, as_json)
     git_commit = head_commit(config.root)
+    fast = deploy_fast(config, url, migrations, git_commit)
+    if fast is not None and fast.finished:
+        _report(fast.applied, len(migrations), url or config.database_url)
+        return 0
     with open_target(config, url) as target:
         with target.table.locked():
-            applied = apply_pending(target, migrations, git_commit)
-        if applied:
-            output.line(f"deployed {applied} migration{'s' if applied != 1 else ''} to {mask_url(target.url)}")
-        else:
-            applied_all = "the only migration is" if len(migrations) == 1 else f"all {len(migrations)} migrations are"
-            output.line(f"nothing to deploy: {applied_all} applied to {mask_url(target.url)}")
+            applied = apply_pending(target, migrations, git_commit, fast)
+        _report(applied + (fast.applied if fast is not None else 0), len(migrations), target.url)
     return 0
 
 
-def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: str | None) -> int:
-    """Apply what is pending, in id order; stop at (and raise) the first failure. Returns how many ran."""
+def _report(applied: int, migrations: int, url: str) -> None:
+    if applied:
+        output.line(f"deployed {applied} migration{'s' if applied != 1 else ''} to {mask_url(url)}")
+    else:
+        applied_all = "the only migration is" if migrations == 1 else f"all {migrations} migrations are"
+        output.line(f"nothing to deploy: {applied_all} applied to {mask_url(url)}")
+
+
+def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: str | None, fast: FastDeploy | None = None) -> int:
+    """Apply what is pending, in id order; stop at (and raise) the first failure. Returns how many ran.
+
+    `fast`: where deploy_fast handed over; a migration its batch saw stopped by its lock_timeout goes on from
+    its second try, reported with the sessions seen blocking it then.
+    """
+    from teamigrate.history.apply import apply_migration_retrying, apply_migrations
+
     target.table.ensure()
     rows = target.table.rows()
     states = migration_states(migrations, rows)
@@ -72,21 +89,27 @@ def apply_pending(target: Target, migrations: Sequence[Migration], git_commit: s
 
         if not todo:
             return 0
-        with lock_retries(target) as locks:
-            apply_migrations(target.conn, target.table, todo, git_commit, on_applied=applied, locks=locks)
+        with lock_retries(target, seen=fast.blockers if fast is not None else ()) as locks:
+            rest = list(todo)
+            if fast is not None and fast.timed_out == rest[0].id:
+                first = rest.pop(0)
+                applied(first, apply_migration_retrying(target.conn, target.table, first, git_commit, locks, timed_out=1))
+            apply_migrations(target.conn, target.table, rest, git_commit, on_applied=applied, locks=locks)
     return len(todo)
 
 
 @contextmanager
-def lock_retries(target: Target, watch: bool = True) -> Iterator[LockRetries]:
-    """Retries on lock timeouts for the migrations run on `target`, reported as they happen (deploy, dev, reset, sync, rollback)."""
+def lock_retries(target: Target, watch: bool = True, seen: tuple[Blocker, ...] = ()) -> Iterator[LockRetries]:
+    """Retries on lock timeouts for the migrations run on `target`, reported as they happen (deploy, dev, reset, sync, rollback).
+
+    `seen`: blockers sampled before (deploy_fast's watch), named until this watcher has seen any."""
     if not watch:
         yield LockRetries(target.locks, report_lock_wait, on_dropped=report_dropped_index)
         return
     # The watcher names the sessions a migration waits for while it waits: after its lock_timeout
     # nothing waits any more, and TM230 would have no one to name.
     with BlockerWatch(target.url, target.conn.info.backend_pid) as watcher:
-        yield LockRetries(target.locks, report_lock_wait, watcher.last_seen, report_dropped_index)
+        yield LockRetries(target.locks, report_lock_wait, lambda: watcher.last_seen() or seen, report_dropped_index)
 
 
 def report_lock_wait(wait: LockWait) -> None:

@@ -41,6 +41,7 @@ import psycopg
 
 from teamigrate.database import connect, mask_url
 from teamigrate.errors import DatabaseError, MigrationError
+from teamigrate.history.batches import NEEDS_STATEMENTS, batch_sql, next_batch, session_sql
 from teamigrate.history.concurrent_index import ConcurrentIndex
 from teamigrate.history.locks import LOCK_NOT_AVAILABLE, LockPolicy, LockRetries, LocksUnavailable, LockWait
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
@@ -281,12 +282,7 @@ def prepare_session(conn: psycopg.Connection) -> None:
     """
     if conn.closed or conn.broken:
         return
-    conn.execute("RESET ROLE")
-    conn.execute("RESET ALL")
-    if conn.info.server_version >= 140000:
-        # A client killed mid-statement (SIGKILL, lost CI runner) otherwise leaves its backend
-        # running the statement, and holding the history lock, until the statement ends.
-        conn.execute("SET client_connection_check_interval = '1s'")
+    conn.execute(session_sql(conn.info.server_version))
 
 
 def apply_migration(
@@ -343,11 +339,6 @@ def apply_migration(
     return time.monotonic() - clock
 
 
-# At most this many migrations, or about this many bytes of SQL, go to the server in one round trip.
-BATCH_MIGRATIONS = 64
-BATCH_BYTES = 1 << 20
-
-
 def apply_migrations(
     conn: psycopg.Connection, table: HistoryTable, migrations: Sequence[Migration], git_commit: str | None = None,
     on_applied: Callable[[Migration, float], None] | None = None, locks: LockRetries | None = None,
@@ -356,7 +347,7 @@ def apply_migrations(
 
     Migrations that need no statement-by-statement look (transactional, no psql command, COPY or
     transaction control anywhere in the text) go to the server several at a time as one simple
-    query: `BEGIN; <migration>; RESET ALL; <history row>; COMMIT;` each. PostgreSQL runs them in
+    query: `BEGIN; <history row>; <migration>; RESET ALL; <its end>; COMMIT;` each. PostgreSQL runs them in
     order and stops at the first error, whose transaction it rolls back, leaving the ones before it
     committed. That migration is then applied again on its own the statement-by-statement way,
     which rolls back again and records the failure with its line: the same result as applying
@@ -368,7 +359,7 @@ def apply_migrations(
     table.ensure()
     pending = list(migrations)
     while pending:
-        batch = _batch(pending)
+        batch = next_batch(pending)
         if not batch:
             migration = pending.pop(0)
             seconds = apply_migration_retrying(conn, table, migration, git_commit, locks)
@@ -465,32 +456,11 @@ def _retrying(migration: Migration, locks: LockRetries, attempt: Callable[[], fl
             timed_out += 1
 
 
-def _batchable(migration: Migration) -> bool:
-    return migration.transactional and not _NEEDS_STATEMENTS.search(migration.sql)
-
-
-def _batch(pending: Sequence[Migration]) -> list[Migration]:
-    batch: list[Migration] = []
-    size = 0
-    for migration in pending:
-        if not _batchable(migration) or len(batch) == BATCH_MIGRATIONS or (batch and size + len(migration.sql) > BATCH_BYTES):
-            break
-        batch.append(migration)
-        size += len(migration.sql)
-    return batch
-
-
 def _apply_batch(conn: psycopg.Connection, table: HistoryTable, batch: Sequence[Migration], git_commit: str | None, locks: LockPolicy | None) -> tuple[list[Migration], str | None]:
     """Run the batch as one query; the migrations that committed (all of them, unless one failed) and the error's SQLSTATE."""
     from psycopg.pq import TransactionStatus
 
-    session = "RESET ROLE;\nRESET ALL;\n" + ("SET client_connection_check_interval = '1s';\n" if conn.info.server_version >= 140000 else "")
-    # "\n;\n" ends a last statement without a semicolon, or a trailing -- comment, before what follows.
-    # pg_stat_activity shows the whole batch as the query; its application_name says which migration runs.
-    text = "".join(
-        f"BEGIN;\nSET LOCAL application_name = '{_application_name(m)}';\n{_lock_settings(m, locks)}{m.sql}\n;\n{session}{table.applied_row_sql(m, git_commit)};\nCOMMIT;\n"
-        for m in batch
-    )
+    text = batch_sql(batch, table.ident_sql(), git_commit, locks, conn.info.server_version)
     try:
         conn.execute(text.encode())
         return list(batch), None
@@ -507,15 +477,6 @@ def _apply_batch(conn: psycopg.Connection, table: HistoryTable, batch: Sequence[
                 break
             done.append(migration)
         return done, exc.sqlstate
-
-
-def _lock_settings(migration: Migration, locks: LockPolicy | None) -> str:
-    return locks.for_migration(migration.directives).set_sql(local=True) if locks is not None else ""
-
-
-def _application_name(migration: Migration) -> str:
-    # ids are [0-9a-z_] (is_migration_id), so the literal needs no quoting; PostgreSQL keeps 63 bytes of it.
-    return f"teamigrate {migration.id}"[:63]
 
 
 def rollback_migration(conn: psycopg.Connection, table: HistoryTable, migration_id: str, down_sql: str | None, locks: LockRetries | None = None) -> float:
@@ -551,11 +512,6 @@ def _rollback(conn: psycopg.Connection, table: HistoryTable, down: Migration, lo
     return time.monotonic() - clock
 
 
-# Anything that may be a psql command, COPY, or transaction control; a file without
-# any of these can be sent whole (sqlparse costs about 10 ms per 1,000 lines).
-_NEEDS_STATEMENTS = re.compile(r"\\|\bCOPY\b|(?:^|;)\s*(?:BEGIN|COMMIT|END|ROLLBACK|ABORT|START)\b", re.IGNORECASE | re.MULTILINE)
-
-
 def replay(url: str, migrations: Sequence[Migration], progress: Callable[[Migration], None] | None = None) -> None:
     """Run every migration into the database at `url` (a scratch database), recording no history.
 
@@ -575,7 +531,7 @@ def replay_into(conn: psycopg.Connection, migrations: Sequence[Migration], progr
     """
     hint = "fix that migration's SQL; it does not replay from an empty database"
     for migration in migrations:
-        if whole_files and migration.transactional and not _NEEDS_STATEMENTS.search(migration.sql):
+        if whole_files and migration.transactional and not NEEDS_STATEMENTS.search(migration.sql):
             try:
                 with conn.transaction():
                     conn.execute(migration.sql)

@@ -25,8 +25,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
 
-import psycopg
-
 from teamigrate.config import Config, DeployConfig, parse_duration
 from teamigrate.database import connect
 from teamigrate.errors import MigrationError, TeamigrateError
@@ -100,7 +98,7 @@ def describe_blockers(blockers: Sequence[Blocker]) -> str:
     return "; ".join(b.describe() for b in blockers) if blockers else "no blocking session was seen"
 
 
-_BLOCKERS_SQL = """
+BLOCKERS_SQL = """
 SELECT pid, coalesce(application_name, ''), coalesce(state, ''),
        extract(epoch FROM now() - coalesce(xact_start, query_start, backend_start))::float8, query_start
 FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(%s)) ORDER BY pid
@@ -131,11 +129,13 @@ class BlockerWatch:
             return self._last
 
     def _run(self) -> None:
+        import psycopg  # here: the deploy that talks to libpq itself (commands/deploy_fast.py) reads this module's policy
+
         try:
             with connect(self._url) as conn:
                 conn.execute("SET application_name = 'teamigrate lock watch'")
                 while not self._stop.wait(self._interval):
-                    rows = conn.execute(_BLOCKERS_SQL, (self._pid,)).fetchall()
+                    rows = conn.execute(BLOCKERS_SQL, (self._pid,)).fetchall()
                     if rows:
                         with self._lock:
                             self._last = tuple(Blocker(int(r[0]), r[1], r[2], float(r[3] or 0), r[4]) for r in rows)

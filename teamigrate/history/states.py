@@ -16,7 +16,7 @@ from datetime import datetime
 
 from teamigrate.errors import MigrationError
 from teamigrate.history.migrations import Migration
-from teamigrate.history.table import HistoryRow
+from teamigrate.history.rows import HistoryRow
 
 APPLIED, PENDING, FAILED, MODIFIED, MISSING = "applied", "pending", "failed", "modified", "missing"
 

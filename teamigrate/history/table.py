@@ -18,12 +18,9 @@ migration's SQL call the record_* methods inside `conn.transaction()`.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import resources
 
 import psycopg
@@ -32,60 +29,25 @@ from psycopg.rows import dict_row
 
 from teamigrate.errors import DatabaseError
 from teamigrate.history.migrations import Migration
+from teamigrate.history.rows import COLUMNS, STATES, HistoryRow, create_lock_key, history_lock_key, now, os_user, split_name
 
-STATES = ("applied", "failed", "rolled_back", "started")
+__all__ = ["STATES", "HistoryRow", "HistoryTable", "now"]
+
 _TABLE_KINDS = frozenset("rp")  # ordinary and partitioned tables
 _OTHER_KINDS = {"v": "view", "m": "materialized view", "i": "index", "I": "index", "S": "sequence", "f": "foreign table", "c": "composite type", "t": "TOAST table"}
 _PRIVILEGE_HINT = (
     "grant the role SELECT, INSERT, UPDATE and DELETE on {table} (and CREATE on schema {schema} for its first use), "
     "or set history_table in teamigrate.yaml to a table it may use"
 )
-_COLUMNS = (
-    "id", "checksum", "state", "started_at", "finished_at", "duration_ms", "applied_by",
-    "os_user", "git_commit", "error", "error_line", "down_sql", "replaces",
-)
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    id: str
-    checksum: str
-    state: str
-    started_at: datetime
-    finished_at: datetime | None
-    duration_ms: int | None
-    applied_by: str
-    os_user: str | None
-    git_commit: str | None
-    error: str | None
-    error_line: int | None
-    down_sql: str | None
-    replaces: tuple[str, ...]
-
-
-def _os_user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
-def _lock_key(label: str) -> int:
-    # A signed 64-bit key per history table, so two projects sharing a database
-    # with different history tables do not wait for each other.
-    return int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big", signed=True)
 
 
 class HistoryTable:
     def __init__(self, conn: psycopg.Connection, qualified_name: str) -> None:
         self.conn = conn
         self.qualified_name = qualified_name
-        schema, _, table = qualified_name.rpartition(".")
-        self.schema = schema or "public"
-        self.table = table
+        self.schema, self.table = split_name(qualified_name)
         self._ident = sql.Identifier(self.schema, self.table)
         self._ensured = False
-        self._applied_template: str | None = None
 
     def _relkind(self) -> str | None:
         found = self.conn.execute(
@@ -115,7 +77,7 @@ class HistoryTable:
         if self._ensured:
             return
         with self._permitted("create or read"), self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("teamigrate create " + self.qualified_name),))
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (create_lock_key(self.qualified_name),))
             kind = self._relkind()
             if kind is None:
                 if not self._schema_exists():
@@ -149,7 +111,7 @@ class HistoryTable:
                 (self._regclass_text(),),
             )
         }
-        missing = [column for column in _COLUMNS if column not in present]
+        missing = [column for column in COLUMNS if column not in present]
         if missing:
             raise DatabaseError(
                 "TM221",
@@ -168,7 +130,7 @@ class HistoryTable:
         the lock with its connection (the deploy connection sets
         client_connection_check_interval so that happens within a second).
         """
-        key = _lock_key("teamigrate history " + self.qualified_name)
+        key = history_lock_key(self.qualified_name)
         self.conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         try:
             yield
@@ -187,7 +149,7 @@ class HistoryTable:
                 # teamigrate's says so (TM221) as `deploy` does, instead of failing on a column.
                 self._check_shape(kind)
             query = sql.SQL("SELECT {columns} FROM {table} ORDER BY id").format(
-                columns=sql.SQL(", ").join(map(sql.Identifier, _COLUMNS)), table=self._ident
+                columns=sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), table=self._ident
             )
             with self.conn.cursor(row_factory=dict_row) as cursor:
                 return tuple(HistoryRow(**{**row, "replaces": tuple(row["replaces"] or ())}) for row in cursor.execute(query))
@@ -209,7 +171,7 @@ class HistoryTable:
         duration = int((finished_at - started_at).total_seconds() * 1000) if finished_at else None
         values = {
             "id": migration.id, "checksum": migration.checksum, "state": state, "started_at": started_at,
-            "finished_at": finished_at, "duration_ms": duration, "os_user": _os_user(), "git_commit": git_commit,
+            "finished_at": finished_at, "duration_ms": duration, "os_user": os_user(), "git_commit": git_commit,
             "error": error, "error_line": error_line, "down_sql": migration.down_sql, "replaces": list(migration.replaces),
         }
         query = sql.SQL(
@@ -224,26 +186,10 @@ class HistoryTable:
         with self._permitted("write"):
             self.conn.execute(query, values)
 
-    def applied_row_sql(self, migration: Migration, git_commit: str | None) -> str:
-        """The statement that records `migration` as applied, as SQL text: it runs inside the migration's own
-        transaction, so its start is the transaction's (now()) and its end the statement's clock."""
-        if self._applied_template is None:
-            columns = ("id", "checksum", "state", "started_at", "finished_at", "duration_ms", "os_user", "git_commit", "error", "error_line", "down_sql", "replaces")
-            self._applied_template = sql.SQL(
-                "INSERT INTO {table} ({columns}, applied_by) VALUES ({{values}}, current_user) "
-                "ON CONFLICT (id) DO UPDATE SET ({columns}, applied_by) = ({excluded}, current_user)"
-            ).format(
-                table=self._ident,
-                columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-                excluded=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(k)) for k in columns),
-            ).as_string(self.conn)
-        replaces = "ARRAY[" + ", ".join(map(_text_literal, migration.replaces)) + "]::text[]"
-        values = ", ".join([
-            _text_literal(migration.id), _text_literal(migration.checksum), "'applied'", "now()", "clock_timestamp()",
-            "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint", _text_literal(_os_user()), _text_literal(git_commit),
-            "NULL", "NULL", _text_literal(migration.down_sql), replaces,
-        ])
-        return self._applied_template.replace("{values}", values, 1)
+    def ident_sql(self) -> str:
+        """The table's quoted name, as SQL text."""
+        return self._ident.as_string(self.conn)
+
 
     def durations(self, ids: list[str]) -> dict[str, int]:
         """Milliseconds each of `ids` took, as recorded."""
@@ -273,17 +219,3 @@ class HistoryTable:
         self.ensure()
         with self._permitted("write"):
             self.conn.execute(sql.SQL(template).format(table=self._ident), {"id": migration_id, "now": now(), **extra})
-
-
-def _text_literal(value: str | None) -> str:
-    """A text literal that no setting can change the meaning of: dollar-quoted with a tag the text does not hold."""
-    if value is None:
-        return "NULL"
-    tag = "tm"
-    while f"${tag}$" in value or value.endswith(f"${tag}"):
-        tag += "_"
-    return f"${tag}${value}${tag}$"
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

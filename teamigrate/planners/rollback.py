@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.history.migrations import DOWN_FILE, Migration
-from teamigrate.history.table import HistoryRow
+from teamigrate.history.rows import HistoryRow
 
 
 @dataclass(frozen=True)

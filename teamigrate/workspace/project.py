@@ -12,18 +12,21 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from teamigrate.config import Config
 from teamigrate.errors import ServerError
-from teamigrate.server.shadow import ShadowServer
-from teamigrate.database import connect
-from teamigrate.history.apply import prepare_session
 from teamigrate.history.locks import LockPolicy, lock_policy
 from teamigrate.history.migrations import Migration, MigrationDirectory
 from teamigrate.history.sumfile import verify
-from teamigrate.history.table import HistoryTable
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from teamigrate.history.table import HistoryTable
+
+# psycopg, the history table and the servers are imported where they are used: `deploy` reads the
+# migrations from here and, on its way with libpq alone (commands/deploy_fast.py), never imports them.
 
 
 def migration_directory(config: Config) -> MigrationDirectory:
@@ -53,6 +56,10 @@ class Target:
 @contextmanager
 def open_target(config: Config, url: str | None = None) -> Iterator[Target]:
     """The developer's or deployment's database: `url`, else database_url, else the project's embedded database."""
+    from teamigrate.database import connect
+    from teamigrate.history.apply import prepare_session
+    from teamigrate.history.table import HistoryTable
+
     if url is None:
         url = development_database_url(config)
     conn = connect(url)
@@ -74,6 +81,8 @@ def development_database_url(config: Config, create: bool = True) -> str:
     """database_url, or the project's database on the server teamigrate runs (pg_bin's, else the embedded one; created on first use)."""
     if config.database_url:
         return config.database_url
+    from teamigrate.server.shadow import ShadowServer
+
     server = ShadowServer.development(config)
     name = development_database_name(config)
     if create and not server.database_exists(name):

@@ -1,0 +1,79 @@
+"""Several migrations to one round trip: which ones may go together, and the SQL text that runs them.
+
+Public API: `batchable(migration)`, `next_batch(pending)`, `batch_sql(batch,
+table_ident, git_commit, locks, server_version)`, `session_sql(server_version)`;
+`BATCH_MIGRATIONS`, `BATCH_BYTES`, `NEEDS_STATEMENTS`.
+
+A batch is one simple query: `BEGIN; <history row>; <migration>; RESET ALL;
+<its end>; COMMIT;` for each migration. PostgreSQL runs them in order and stops at the
+first error, whose transaction it rolls back, leaving the ones before it
+committed (history/apply.py and commands/deploy_fast.py send it; standard
+library only, so that the second need not import psycopg).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from teamigrate.history.migrations import Migration
+from teamigrate.history.rows import applied_row_sql
+
+if TYPE_CHECKING:
+    from teamigrate.history.locks import LockPolicy
+
+# At most this many migrations, or about this many bytes of SQL, go to the server in one round trip.
+BATCH_MIGRATIONS = 64
+BATCH_BYTES = 1 << 20
+
+# Anything that may be a psql command, COPY, or transaction control; a file without
+# any of these can be sent whole (sqlparse costs about 10 ms per 1,000 lines).
+NEEDS_STATEMENTS = re.compile(r"\\|\bCOPY\b|(?:^|;)\s*(?:BEGIN|COMMIT|END|ROLLBACK|ABORT|START)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def batchable(migration: Migration) -> bool:
+    """Transactional, and nothing in its text needs a statement-by-statement look."""
+    return migration.transactional and not NEEDS_STATEMENTS.search(migration.sql)
+
+
+def next_batch(pending: Sequence[Migration]) -> list[Migration]:
+    """The batchable migrations at the head of `pending`, up to the limits; empty when the first is not batchable."""
+    batch: list[Migration] = []
+    size = 0
+    for migration in pending:
+        if not batchable(migration) or len(batch) == BATCH_MIGRATIONS or (batch and size + len(migration.sql) > BATCH_BYTES):
+            break
+        batch.append(migration)
+        size += len(migration.sql)
+    return batch
+
+
+def session_sql(server_version: int) -> str:
+    """The login session's settings again, as apply.prepare_session sets them after each migration.
+
+    client_connection_check_interval: a client killed mid-statement (SIGKILL, lost CI runner) otherwise
+    leaves its backend running the statement, and holding the history lock, until the statement ends.
+    """
+    return "RESET ROLE;\nRESET ALL;\n" + ("SET client_connection_check_interval = '1s';\n" if server_version >= 140000 else "")
+
+
+def batch_sql(batch: Sequence[Migration], table_ident: str, git_commit: str | None, locks: LockPolicy | None, server_version: int) -> str:
+    """The one query that applies `batch`, each migration in its own transaction with its history row."""
+    session = session_sql(server_version)
+    # "\n;\n" ends a last statement without a semicolon, or a trailing -- comment, before what follows.
+    # pg_stat_activity shows the whole batch as the query; its application_name says which migration runs.
+    parts = []
+    for m in batch:
+        row, finished = applied_row_sql(table_ident, m, git_commit)
+        parts.append(f"BEGIN;\nSET LOCAL application_name = '{application_name(m)}';\n{_lock_settings(m, locks)}{row};\n{m.sql}\n;\n{session}{finished};\nCOMMIT;\n")
+    return "".join(parts)
+
+
+def _lock_settings(migration: Migration, locks: LockPolicy | None) -> str:
+    return locks.for_migration(migration.directives).set_sql(local=True) if locks is not None else ""
+
+
+def application_name(migration: Migration) -> str:
+    # ids are [0-9a-z_] (is_migration_id), so the literal needs no quoting; PostgreSQL keeps 63 bytes of it.
+    return f"teamigrate {migration.id}"[:63]
