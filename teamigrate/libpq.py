@@ -14,7 +14,7 @@ Public API: `load() -> Libpq | None` (None: no libpq found, use psycopg);
 `Libpq.connect(url, connect_timeout=10) -> Session` (raises ConnectFailed);
 `Session.query(sql, params=())` (rows as text), `Session.send(sql, wait=None)`
 (a simple query of many statements; `wait` is called every 0.1 s while the
-server works); `Session.server_version`, `.backend_pid`, `.in_transaction`,
+server works), or the same in two halves: `submit(sql)`, then `collect(wait)`; `Session.server_version`, `.backend_pid`, `.in_transaction`,
 `.broken`, `.close()`; `QueryFailed` with `.sqlstate`, `.primary`, `.detail`.
 """
 
@@ -126,14 +126,24 @@ class Session:
         """One statement with text parameters ($1, $2, …); its rows, every value as text."""
         values = (ctypes.c_char_p * max(len(params), 1))(*[None if v is None else v.encode() for v in params])
         sent = self._lib.PQsendQueryParams(self._conn, sql.encode(), len(params), None, values, None, None, 0)
-        return self._results(sent, None)
+        return self._results(bool(sent), None)
 
     def send(self, sql: str, wait: Callable[[], None] | None = None) -> list[tuple[str | None, ...]]:
         """A simple query (many statements); the server stops at the first error, raised as QueryFailed.
         `wait()` runs every 0.1 s while the server works; Ctrl-C cancels the query."""
-        return self._results(self._lib.PQsendQuery(self._conn, sql.encode()), wait)
+        self.submit(sql)
+        return self.collect(wait)
 
-    def _results(self, sent: int, wait: Callable[[], None] | None) -> list[tuple[str | None, ...]]:
+    def submit(self, sql: str) -> None:
+        """Send a simple query and return at once: the caller works while the server does; `collect` its end."""
+        if not self._lib.PQsendQuery(self._conn, sql.encode()):
+            self._lost()
+
+    def collect(self, wait: Callable[[], None] | None = None) -> list[tuple[str | None, ...]]:
+        """The end of what `submit` sent: `send`'s result or QueryFailed."""
+        return self._results(True, wait)
+
+    def _results(self, sent: bool, wait: Callable[[], None] | None) -> list[tuple[str | None, ...]]:
         if not sent:
             self._lost()
         try:

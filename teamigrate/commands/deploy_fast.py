@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import resources
+from pathlib import Path
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -96,13 +96,16 @@ def _deploy(libpq: Libpq, session: Session, url: str, config: Config, migrations
     policy = lock_policy(config)
     applied = 0
     with output.progress("deploying", len(todo)) as bar:
-        while todo:
-            batch = next_batch(todo)
-            if not batch:
-                return FastDeploy(applied, False)
+        batch = next_batch(todo)
+        text = batch_sql(batch, table, git_commit, policy, session.server_version)
+        while batch:
             watch = _BlockerWatch(libpq, url, session.backend_pid)
+            session.submit(text)
+            # The next batch's text is made while the server runs this one.
+            following = next_batch(todo[len(batch):])
+            text = batch_sql(following, table, git_commit, policy, session.server_version) if following else ""
             try:
-                session.send(batch_sql(batch, table, git_commit, policy, session.server_version), wait=watch.sample)
+                session.collect(wait=watch.sample)
                 done, failure = batch, None
             except QueryFailed as exc:
                 if session.broken:
@@ -122,8 +125,8 @@ def _deploy(libpq: Libpq, session: Session, url: str, config: Config, migrations
                 # Applied again on the psycopg path, alone: it fails again and is recorded with its line, or is retried.
                 timed_out = batch[len(done)].id if failure.sqlstate == LOCK_NOT_AVAILABLE else None
                 return FastDeploy(applied, False, timed_out, watch.last)
-            todo = todo[len(batch):]
-    return FastDeploy(applied, True)
+            todo, batch = todo[len(batch):], following
+    return FastDeploy(applied, not todo)
 
 
 def _history_ready(session: Session, qualified_name: str) -> bool:
@@ -131,7 +134,7 @@ def _history_ready(session: Session, qualified_name: str) -> bool:
     schema, table = split_name(qualified_name)
     shape = _shape(session, schema, table)
     if shape is None:
-        script = resources.files("teamigrate.history").joinpath("sql/create_history_table.sql").read_text(encoding="utf-8")
+        script = (Path(__file__).parent.parent / "history" / "sql" / "create_history_table.sql").read_text(encoding="utf-8")
         schema_missing = not session.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])
         session.send(
             f"BEGIN;\nSELECT pg_advisory_xact_lock({create_lock_key(qualified_name)});\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timezone
 
 from teamigrate.database import quote_ident
@@ -26,6 +27,7 @@ COLUMNS = (
     "os_user", "git_commit", "error", "error_line", "down_sql", "replaces",
 )
 _WRITTEN = tuple(column for column in COLUMNS if column != "applied_by")  # applied_by is current_user
+_COLUMN_LISTS = (", ".join(map(quote_ident, _WRITTEN)), ", ".join(f"EXCLUDED.{quote_ident(column)}" for column in _WRITTEN))
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@cache
 def os_user() -> str | None:
     try:
         return getpass.getuser()
@@ -97,8 +100,7 @@ def applied_row_sql(table_ident: str, migration: Migration, git_commit: str | No
     """The two statements that record `migration` as applied inside its own transaction, as SQL text: the row, sent
     just before the migration's SQL, and its end, just after. Both read the clock: in a batch every transaction's
     now() is when the batch arrived, not when that migration began."""
-    columns = ", ".join(map(quote_ident, _WRITTEN))
-    excluded = ", ".join(f"EXCLUDED.{quote_ident(column)}" for column in _WRITTEN)
+    columns, excluded = _COLUMN_LISTS
     replaces = "ARRAY[" + ", ".join(map(text_literal, migration.replaces)) + "]::text[]"
     values = ", ".join([
         text_literal(migration.id), text_literal(migration.checksum), "'applied'", "clock_timestamp()", "NULL", "NULL",
