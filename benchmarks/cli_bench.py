@@ -11,7 +11,8 @@ load average at the start and end of each group. Asserts nothing.
     python benchmarks/cli_bench.py --only check --only new
 
 Groups:
-  deploy  `deploy` of 300 small migrations into an empty database; `psql -1 -f` of the same SQL; `dbmate up`
+  deploy  `deploy` of 300 small migrations into an empty database, and of a real history (the 32 hand-written
+          migrations with data of tests/commands/realistic_project); `psql -1 -f` of the same SQL; `dbmate up`
   diff    `diff --from URL --to URL` of two 2,000-table databases, with its proof and with --no-verify; `migra`
   check   `check` cold (server stopped, replay cache and schema store empty), unchanged, after one migration
           written by hand (schema.sql regenerated), and the same two with the daemon
@@ -100,24 +101,39 @@ def report(title: str, rows: dict[str, list[float]], base: str, load_before: flo
 
 def deploy_group(bench: Bench) -> None:
     load = os.getloadavg()[0]
-    whole = bench.scratch / "all.sql"
-    whole.write_text("".join(migration_sql(n) for n in range(bench.args.migrations)))
+    _deploy_rows(bench, bench.root, [migration_sql(n) for n in range(bench.args.migrations)], f"deploy of {bench.args.migrations} migrations into an empty database", load)
+    # A real history: the task tracker of tests/commands/realistic_project (hand-written migrations with data).
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.commands.realistic_project import MIGRATIONS, write_project
+
+    real = bench.scratch / "real"
+    real.mkdir()
+    shutil.copy(bench.root / "teamigrate.yaml", real / "teamigrate.yaml")
+    write_project(real)
+    subprocess.run([*TEAMIGRATE, "hash"], cwd=real, env=bench.env, check=True, capture_output=True)
+    _deploy_rows(bench, real, [sql for _, sql, _ in MIGRATIONS], f"deploy of a real history ({len(MIGRATIONS)} hand-written migrations with data)", os.getloadavg()[0])
+
+
+def _deploy_rows(bench: Bench, project: Path, migrations: list[str], title: str, load: float) -> None:
+    """teamigrate deploy of `project`, psql -1 -f and dbmate up of the same SQL, each into a fresh database."""
+    whole = bench.scratch / f"{project.name}.sql"
+    whole.write_text("".join(sql + "\n;\n" for sql in migrations))
     psql = str(bench.bin_dir / "psql")
     rows: dict[str, list[float]] = {"psql -1 -f (floor)": [], "teamigrate deploy": []}
     dbmate = find_dbmate(Path(__file__).resolve().parent.parent)
-    dbmate_dir = bench.scratch / "dbmate"
+    dbmate_dir = bench.scratch / f"dbmate-{project.name}"
     if dbmate:
         rows["dbmate up"] = []
         dbmate_dir.mkdir(exist_ok=True)
-        for index, n in enumerate(range(bench.args.migrations)):
-            (dbmate_dir / f"{index:06d}_m.sql").write_text("-- migrate:up\n" + migration_sql(n) + "\n-- migrate:down\n")
+        for index, sql in enumerate(migrations):
+            (dbmate_dir / f"{index:06d}_m.sql").write_text("-- migrate:up\n" + sql + "\n-- migrate:down\n")
     for _ in range(bench.args.runs):
-        rows["psql -1 -f (floor)"].append(timed([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(whole), bench.fresh()], bench.root, bench.env))
-        rows["teamigrate deploy"].append(bench.teamigrate("deploy", env={"DATABASE_URL": bench.fresh()}))
+        rows["psql -1 -f (floor)"].append(timed([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(whole), bench.fresh()], project, bench.env))
+        rows["teamigrate deploy"].append(timed([*TEAMIGRATE, "deploy"], project, {**bench.env, "DATABASE_URL": bench.fresh()}))
         if dbmate:
             url = bench.fresh().replace("postgresql://", "postgres://").replace("?host=", "?sslmode=disable&socket=")
-            rows["dbmate up"].append(timed([dbmate, "--no-dump-schema", "--migrations-dir", str(dbmate_dir), "--url", url, "up"], bench.root, bench.env))
-    report(f"deploy of {bench.args.migrations} migrations into an empty database", rows, "psql -1 -f (floor)", load)
+            rows["dbmate up"].append(timed([dbmate, "--no-dump-schema", "--migrations-dir", str(dbmate_dir), "--url", url, "up"], project, bench.env))
+    report(title, rows, "psql -1 -f (floor)", load)
 
 
 def diff_group(bench: Bench) -> None:

@@ -41,7 +41,7 @@ import psycopg
 
 from teamigrate.database import connect, mask_url
 from teamigrate.errors import DatabaseError, MigrationError
-from teamigrate.history.batches import NEEDS_STATEMENTS, batch_sql, next_batch, session_sql
+from teamigrate.history.batches import batch_sql, batchable, code_only, next_batch, session_sql
 from teamigrate.history.concurrent_index import ConcurrentIndex
 from teamigrate.history.locks import LOCK_NOT_AVAILABLE, LockPolicy, LockRetries, LocksUnavailable, LockWait
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, Migration
@@ -129,66 +129,6 @@ def controls_transaction(sql: str) -> bool:
     if not _TRANSACTION_WORDS.search(sql):
         return False
     return any(_controls_transaction(tuple(piece.upper().split(None, 2)[:2])) for piece in code_only(sql).split(";"))
-
-
-# What opens a string, a quoted name, a dollar-quoted body or a comment, and the statement separator.
-_LEXEME = re.compile(r"""\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$|[Ee]'|'|"|--|/\*|;""")
-_COMMENT_MARK = re.compile(r"/\*|\*/")
-
-
-def code_only(sql: str) -> str:
-    """`sql` with every string, quoted name, dollar-quoted body and comment blanked out: what is left is keywords,
-    names and the `;` between statements (a scan for the few questions that do not need sqlparse, which is 50x slower)."""
-    parts: list[str] = []
-    position, size = 0, len(sql)
-    while position < size:
-        match = _LEXEME.search(sql, position)
-        if match is None:
-            parts.append(sql[position:])
-            break
-        parts.append(sql[position : match.start()])
-        lexeme = match.group()
-        if lexeme == ";":
-            parts.append(";")
-            position = match.end()
-            continue
-        parts.append(" ")
-        position = _end_of(sql, lexeme, match.end())
-    return "".join(parts)
-
-
-def _end_of(sql: str, lexeme: str, start: int) -> int:
-    """Where the string, name, body or comment opened by `lexeme` (ending at `start`) ends."""
-    if lexeme == "--":
-        end = sql.find("\n", start)
-        return len(sql) if end < 0 else end
-    if lexeme == "/*":  # comments nest in PostgreSQL
-        depth, position = 1, start
-        while depth and position < len(sql):
-            nxt = _COMMENT_MARK.search(sql, position)
-            if nxt is None:
-                return len(sql)
-            depth += 1 if nxt.group() == "/*" else -1
-            position = nxt.end()
-        return position
-    if lexeme.startswith("$"):
-        end = sql.find(lexeme, start)
-        return len(sql) if end < 0 else end + len(lexeme)
-    quote = lexeme[-1]
-    escapes = len(lexeme) == 2  # E'…': backslash escapes
-    position = start
-    while position < len(sql):
-        char = sql[position]
-        if escapes and char == "\\":
-            position += 2
-        elif char == quote:
-            if sql[position + 1 : position + 2] == quote:
-                position += 2  # a doubled quote stands for itself
-            else:
-                return position + 1
-        else:
-            position += 1
-    return len(sql)
 
 
 def _unexecutable(migration_id: str, where: str, line: int, what: str, code: str = "TM212", hint: str | None = None) -> MigrationError:
@@ -531,7 +471,7 @@ def replay_into(conn: psycopg.Connection, migrations: Sequence[Migration], progr
     """
     hint = "fix that migration's SQL; it does not replay from an empty database"
     for migration in migrations:
-        if whole_files and migration.transactional and not NEEDS_STATEMENTS.search(migration.sql):
+        if whole_files and batchable(migration):
             try:
                 with conn.transaction():
                     conn.execute(migration.sql)

@@ -129,3 +129,25 @@ def test_ctrl_c_cancels_the_batch_on_the_server_and_keeps_nothing_of_it(project:
     assert project.sql(sleeping) == [(0,)]  # cancelled on the server, not left running
     assert project.sql(f"SELECT id FROM {HISTORY}") == [("20261201000000_a",)]
     assert project.sql("SELECT to_regclass('b') IS NULL") == [(True,)]
+
+
+def test_a_plpgsql_body_goes_in_a_batch_and_transaction_control_in_the_code_does_not() -> None:
+    from teamigrate.history.batches import batchable
+    from teamigrate.history.migrations import Migration
+
+    function = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND\n$$;\n"
+    assert batchable(Migration("20261201000000_f", function))
+    assert batchable(Migration("20261201000000_s", "SELECT 'a;\nCOMMIT';\n-- COMMIT;\n/* ROLLBACK; */ SELECT 1;\n"))
+    assert not batchable(Migration("20261201000000_c", "CREATE TABLE t ();\nCOMMIT;\n"))  # refused on the slow way (TM213)
+    assert not batchable(Migration("20261201000000_e", "SELECT E'it\\'s;\nCOMMIT;';\n"))  # a backslash: the slow way reads it
+    assert not batchable(Migration("20261201000000_p", "\\set x 1\nSELECT 1;\n"))
+    assert not batchable(Migration("20261201000000_n", "-- teamigrate: no-transaction\nSELECT 1;\n"))
+
+
+def test_a_transaction_control_statement_in_a_migration_is_refused_before_anything_of_it_runs(project: Project) -> None:
+    add_migration(project, "20261201000000_a", "CREATE TABLE a (id int);\n")
+    add_migration(project, "20261201000100_commit", "CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n")
+    project.ok("hash")
+    error = one_error(run_process(["deploy"], project.root), "TM213")
+    assert "20261201000100_commit/migration.sql line 2" in error
+    assert project.sql("SELECT to_regclass('a') IS NOT NULL, to_regclass('b') IS NULL, to_regclass('c') IS NULL") == [(True, True, True)]
