@@ -15,6 +15,7 @@ from teamigrate.config import Config
 from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.git import GitRepository
 from teamigrate.history.migrations import Migration, migrations_from_files
+from teamigrate.commands.comparison import Comparison, MigrationChanges, PairFailure, Side
 from teamigrate.commands.main_branch import REMOTE, find_main
 from teamigrate.planners.conflicts import Conflict, find_conflicts
 from teamigrate.planners.pairs import Branch, branch_pairs, pairs_with
@@ -25,61 +26,6 @@ from teamigrate.workspace.schemas import Workspace
 
 if TYPE_CHECKING:
     from teamigrate.lint.lock_levels import LockWalk
-
-@dataclass(frozen=True)
-class MigrationChanges:
-    id: str
-    changes: tuple[Change, ...]
-    # A squash whose replaced migrations are all in the history before it: deploy records it and runs nothing.
-    replaces: tuple[str, ...] = ()
-    recorded_only: bool = False
-
-
-@dataclass(frozen=True)
-class Side:
-    ref: str
-    migrations: tuple[MigrationChanges, ...]
-
-    @property
-    def changes(self) -> tuple[Change, ...]:
-        return tuple(change for migration in self.migrations for change in migration.changes)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    base_ref: str
-    head_ref: str
-    merge_base: str
-    base: Side
-    head: Side
-    conflicts: tuple[Conflict, ...]
-    same_in_either_order: bool | None  # None: nothing to order (one side added nothing)
-    order_problem: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    common_newest: str | None = None  # the newest migration both sides have (at the merge base)
-
-    def as_json(self) -> dict[str, Any]:
-        def side(s: Side) -> dict[str, Any]:
-            return {"ref": s.ref, "migrations": [_migration_json(m) for m in s.migrations]}
-
-        return {
-            "base": side(self.base), "head": side(self.head), "merge_base": self.merge_base,
-            "conflicts": [c.__dict__ for c in self.conflicts],
-            "same_in_either_order": self.same_in_either_order, "order_problem": self.order_problem,
-        }
-
-
-def _migration_json(migration: MigrationChanges) -> dict[str, Any]:
-    found: dict[str, Any] = {"id": migration.id, "changes": [_change_json(c) for c in migration.changes]}
-    if migration.replaces:
-        found["replaces"] = list(migration.replaces)
-        found["recorded_only"] = migration.recorded_only
-    return found
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    return {"kind": change.kind, "action": change.action, "name": change.name, "table": change.table, "detail": change.detail}
-
 
 class BranchComparer:
     """Replays both sides of a pair of refs in the shadow (through the replay cache) and compares them."""
@@ -149,15 +95,6 @@ class BranchComparer:
             except MigrationError as err:
                 return False, f"replaying {second[0].id} after {first[-1].id} fails: {err.message}"
         return diff_schemas(states[0], states[1]).is_empty, None
-
-
-@dataclass(frozen=True)
-class PairFailure:
-    """A pair that could not be compared, and why."""
-
-    base_ref: str
-    head_ref: str
-    error: TeamigrateError
 
 
 def pairs_to_compare(repository: GitRepository, main_branch: str, head: str | None = None) -> list[tuple[str, str]]:

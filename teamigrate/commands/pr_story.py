@@ -7,13 +7,9 @@ is capped with "and N more" so the comment stays readable on a busy repository.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
-
 from teamigrate import output
+from teamigrate.commands.comparison import Comparison, MigrationChanges, PairFailure
 from teamigrate.planners.conflicts import Conflict
-
-if TYPE_CHECKING:
-    from teamigrate.commands.changes import Comparison, MigrationChanges, PairFailure
 
 # The first line: a workflow finds its earlier comment by it and edits that one instead of adding another.
 MARKER = "<!-- teamigrate:changes -->"

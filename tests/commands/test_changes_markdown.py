@@ -51,7 +51,7 @@ def test_markdown_for_a_two_branch_collision_matches_the_golden_file(team: Team)
 
 
 def test_long_stories_are_capped_and_table_cells_stay_cells() -> None:
-    from teamigrate.commands.changes import Comparison, MigrationChanges, PairFailure, Side
+    from teamigrate.commands.comparison import Comparison, MigrationChanges, PairFailure, Side
     from teamigrate.errors import TeamigrateError
     from teamigrate.commands.pr_story import MAX_CHANGES, MAX_LANE, MAX_MIGRATIONS, render_markdown
     from teamigrate.schema.diff import Change
