@@ -11,11 +11,11 @@ only the standard library: the daemon's answer must not wait for our imports.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import sys
 
-from teamigrate.daemon.protocol import ENV_DAEMON, FORWARDED, SOCKET_PATH_LIMIT, receive_message, send_message, socket_path
+# The commands a running daemon runs: the ones git hooks and the pre-commit framework run, where startup
+# is most of the time. The daemon's protocol (socket, signal, json) is imported for these only.
+FORWARDED = frozenset({"check", "lint"})
 
 
 def main() -> None:
@@ -67,9 +67,13 @@ def _deploy(config_path: str | None, debug: bool) -> None:
 
 
 def _forwardable(args: list[str]) -> bool:
-    if os.environ.get(ENV_DAEMON) == "0" or not hasattr(socket, "AF_UNIX") or not hasattr(socket, "send_fds"):
+    if _command(args) not in FORWARDED:
         return False
-    return _command(args) in FORWARDED
+    import socket
+
+    from teamigrate.daemon.protocol import ENV_DAEMON
+
+    return os.environ.get(ENV_DAEMON) != "0" and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")
 
 
 def _command(args: list[str]) -> str | None:
@@ -86,6 +90,11 @@ def _command(args: list[str]) -> str | None:
 
 def forward(args: list[str]) -> int | None:
     """The command's exit code from the daemon; None when no daemon takes it (none runs, or it runs older code)."""
+    import signal
+    import socket
+
+    from teamigrate.daemon.protocol import SOCKET_PATH_LIMIT, receive_message, send_message, socket_path
+
     path = socket_path()
     if len(path) > SOCKET_PATH_LIMIT or not os.path.exists(path):
         return None

@@ -16,8 +16,6 @@ TYPE_CHECKING = False  # typing's import is left out too
 if TYPE_CHECKING:
     from typing import Any
 
-# The commands git hooks and the pre-commit framework run, where startup is most of the time.
-FORWARDED = frozenset({"check", "lint"})
 ENV_DAEMON = "TEAMIGRATE_DAEMON"  # "0": never hand a command to the daemon
 # Unix socket paths are limited to 104 bytes on macOS, 108 on Linux.
 SOCKET_PATH_LIMIT = 100
