@@ -18,7 +18,7 @@ from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.git import head_commit
 from teamigrate.commands.deploy_fast import FastDeploy, deploy_fast
-from teamigrate.history.locks import Blocker, BlockerWatch, LockRetries, LockWait, describe_blockers, show_duration
+from teamigrate.history.locks import Blocker, BlockerWatch, LockPolicy, LockRetries, LockWait, describe_blockers, lock_policy, show_duration
 from teamigrate.history.migrations import Migration
 from teamigrate.history.rows import now
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states, pending, unrecorded_replacements
@@ -145,6 +145,14 @@ def _dry_run(config: Config, migrations: Sequence[Migration], url: str | None, a
     reads the history as it is now (a deploy in progress may change it), in a read-only session whose
     lock_timeout keeps even its ACCESS SHARE read of the history table from queueing behind anything.
     """
+    from teamigrate.lint.lock_levels import LockWalk
+
+    unborn = _unborn_development_database(config) if url is None and not config.database_url else None
+    if unborn is not None:
+        # Nothing to read, and a dry run creates nothing: everything is pending, no NOT NULL is proven yet.
+        walk = LockWalk(set())
+        plans = [_planned(lock_policy(config), migration, walk) for migration in pending(migration_states(migrations, ()))]
+        return _show(plans, f"{mask_url(unborn)} (not created yet)", as_json)
     with open_target(config, url) as target:
         conn = target.conn
         conn.execute("SET default_transaction_read_only = on")
@@ -162,11 +170,23 @@ def _dry_run(config: Config, migrations: Sequence[Migration], url: str | None, a
                 column = match.group("column")
                 proven.add((table_key, column[1:-1].replace('""', '"') if column.startswith('"') else column))
         todo = pending(states)
-        from teamigrate.lint.lock_levels import LockWalk
-
         walk = LockWalk(proven)  # in order: a check validated by one pending migration proves the next one's SET NOT NULL
-        plans = [_planned(target, migration, walk) for migration in todo]
+        plans = [_planned(target.locks, migration, walk) for migration in todo]
         where = mask_url(target.url)
+    return _show(plans, where, as_json)
+
+
+def _unborn_development_database(config: Config) -> str | None:
+    """The URL of the project's development database when it does not exist yet (deploy would create it); else None."""
+    from teamigrate.server.shadow import ShadowServer
+    from teamigrate.workspace.project import development_database_name
+
+    server = ShadowServer.development(config)
+    name = development_database_name(config)
+    return None if server.database_exists(name) else server.database_url(name)
+
+
+def _show(plans: list[dict[str, Any]], where: str, as_json: bool) -> int:
     if as_json:
         output.json_document({"database": where, "dry_run": True, "advisory_lock": False, "migrations": plans})
         return 0
@@ -203,8 +223,8 @@ def _settings(plan: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _planned(target: Target, migration: Migration, walk: LockWalk) -> dict[str, Any]:
-    policy = target.locks.for_migration(migration.directives)
+def _planned(locks: LockPolicy, migration: Migration, walk: LockWalk) -> dict[str, Any]:
+    policy = locks.for_migration(migration.directives)
     return {
         "id": migration.id,
         "transactional": migration.transactional,

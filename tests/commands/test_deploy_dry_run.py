@@ -61,3 +61,18 @@ def test_dry_run_shows_the_plan_with_lock_levels_and_writes_nothing_even_while_a
 def test_json_without_dry_run_is_a_usage_error(project: Project) -> None:
     result = project.run("deploy", "--json")
     assert result.returncode == 2 and "--json prints the plan of --dry-run" in result.stdout + result.stderr
+
+
+def test_a_dry_run_on_the_embedded_server_does_not_create_the_development_database(project: Project, shadow_server) -> None:  # type: ignore[no-untyped-def]
+    from teamigrate.config import load_config
+    from teamigrate.workspace.project import development_database_name
+
+    config_file = project.root / "teamigrate.yaml"
+    config_file.write_text(config_file.read_text().replace(f"database_url: {project.database_url}", "database_url:"))
+    add_migration(project, "20261126093000_t", "CREATE TABLE t (id int);\n")
+    project.ok("hash")
+    name = development_database_name(load_config(explicit=config_file))
+    text = project.ok("deploy", "--dry-run").stdout
+    assert "would deploy 1 migration to postgresql://" in text and f"/{name}?" in text and "(not created yet)" in text, text
+    assert "20261126093000_t  (one transaction" in text
+    assert not shadow_server.database_exists(name)
