@@ -76,13 +76,15 @@ class ShadowServer:
         parts = urlsplit(self.admin_url)
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
-    def create_database(self, name: str, template: str | None = None) -> str:
+    def create_database(self, name: str, template: str | None = None, tablespace: str | None = None) -> str:
         import psycopg
 
         conn = self.admin()
         sql = f"CREATE DATABASE {quote_ident(name)}"
         if template is not None:
             sql += f" TEMPLATE {quote_ident(template)}"
+        if tablespace is not None:
+            sql += f" TABLESPACE {quote_ident(tablespace)}"  # server.memory's, for databases that hold nothing for long
         if conn.info.server_version >= 150000:
             # A plain file copy: three times faster than the default WAL-logged
             # copy for the small databases the shadow makes (fsync is off).
@@ -109,10 +111,10 @@ class ShadowServer:
         return self.admin().execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
     @contextmanager
-    def scratch(self, template: str | None = None) -> Iterator[str]:
+    def scratch(self, template: str | None = None, tablespace: str | None = None) -> Iterator[str]:
         """A new empty database (or a copy of `template`), dropped afterwards."""
         name = SCRATCH_PREFIX + uuid.uuid4().hex[:16]
-        url = self.create_database(name, template)
+        url = self.create_database(name, template, tablespace)
         try:
             yield url
         finally:

@@ -60,8 +60,8 @@ def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
             with conn.transaction() if in_transaction else nullcontext():
                 run_sql_text(conn, sql_file.text)
         except psycopg.Error as exc:
-            if in_transaction and isinstance(exc, psycopg.errors.ActiveSqlTransaction):
-                raise  # it cannot run in the caller's transaction: the caller loads it elsewhere
+            if in_transaction and isinstance(exc, (psycopg.errors.ActiveSqlTransaction, psycopg.errors.DiskFull)):
+                raise  # it cannot run in the caller's transaction, or not where it is: the caller loads it elsewhere
             raise sql_error(exc, sql_file.name, sql_file.text, "TM303", failing_line(conn, sql_file.text), conn=conn) from None
 
 

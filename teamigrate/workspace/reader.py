@@ -29,13 +29,14 @@ from typing import Any
 import psycopg
 
 from teamigrate import __version__
-from teamigrate.database import TransactionEnded, connect, rolled_back
+from teamigrate.database import TransactionEnded, connect, quote_ident, rolled_back
 from teamigrate.history.apply import controls_transaction, replay, replay_into
 from teamigrate.history.migrations import Migration
 from teamigrate.history.sumfile import SumFile
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
 from teamigrate.workspace.files import SqlFile, load_sql_files, load_sql_into
+from teamigrate.server.memory import memory_tablespace
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.replay_cache import ReplayCache
 from teamigrate.server.cluster import teamigrate_home
@@ -179,23 +180,38 @@ class SchemaReader:
 
     def _files_in_transaction(self, files: Sequence[SqlFile]) -> Schema | None:
         """The files loaded into the empty database in a transaction rolled back after; None when they cannot run in one."""
-        if not self.shadow.database_exists(EMPTY_DATABASE):
-            try:
-                self.shadow.create_database(EMPTY_DATABASE)
-            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                pass  # another process made it meanwhile
-        with connect(self.shadow.database_url(EMPTY_DATABASE)) as conn:
+        empty = self._empty_database()
+        with connect(self.shadow.database_url(empty)) as conn:
             try:
                 with rolled_back(conn):
                     load_sql_into(conn, files)
                     return self._read(conn)
-            except psycopg.errors.ActiveSqlTransaction:
-                return None
+            except (psycopg.errors.ActiveSqlTransaction, psycopg.errors.DiskFull):
+                return None  # a scratch database on disk loads them (DiskFull: the memory tablespace is full)
             except TransactionEnded:
                 pass
         # Something committed into the empty database after all: never use it again as it is.
-        self.shadow.drop_database(EMPTY_DATABASE)
+        self.shadow.drop_database(empty)
         return None
+
+    def _empty_database(self) -> str:
+        """The empty database's name, made when missing: in memory where the server can have a tablespace there (server.memory)."""
+        tablespace = memory_tablespace(self.shadow)
+        row = self.shadow.admin().execute(
+            "SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = %s", (EMPTY_DATABASE,),
+        ).fetchone()
+        if row is not None and tablespace is not None and row[0] != tablespace:
+            try:  # made on disk before: made again in memory, unless a command is using it right now
+                self.shadow.admin().execute(f"DROP DATABASE {quote_ident(EMPTY_DATABASE)}")
+                row = None
+            except psycopg.errors.ObjectInUse:
+                pass
+        if row is None:
+            try:
+                self.shadow.create_database(EMPTY_DATABASE, tablespace=tablespace)
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process made it meanwhile
+        return EMPTY_DATABASE
 
 
 def clear_caches(shadow: ShadowServer) -> tuple[int, int]:
