@@ -30,9 +30,10 @@ MIN_FREE = 256 << 20
 TMPFS = Path("/dev/shm")
 
 
-def memory_tablespace(shadow: ShadowServer) -> str | None:
-    """The tablespace's name, made (or made again) when needed; None: keep to disk (not our server, no tmpfs, no room)."""
-    folder = _folder(shadow)
+def memory_tablespace(shadow: ShadowServer, needs: int = 0) -> str | None:
+    """The tablespace's name, made (or made again) when needed; None: keep to disk (not our server, no tmpfs, not
+    `needs` bytes free beyond MIN_FREE)."""
+    folder = _folder(shadow, needs)
     if folder is None:
         return None
     if _usable(shadow):
@@ -64,12 +65,12 @@ def forget(shadow: ShadowServer) -> None:
     admin.execute(f"DROP TABLESPACE IF EXISTS {TABLESPACE}")
 
 
-def _folder(shadow: ShadowServer) -> Path | None:
+def _folder(shadow: ShadowServer, needs: int = 0) -> Path | None:
     cluster = shadow.cluster
     if cluster is None or os.environ.get(ENV_MEMORY) == "0" or not sys.platform.startswith("linux"):
         return None
     try:
-        if shutil.disk_usage(TMPFS).free < MIN_FREE:
+        if shutil.disk_usage(TMPFS).free < MIN_FREE + needs:
             return None
     except OSError:
         return None

@@ -23,6 +23,7 @@ import psycopg
 
 from teamigrate.database import TransactionEnded, connect, quote_ident, rolled_back
 from teamigrate.errors import TeamigrateError
+from teamigrate.server.memory import memory_tablespace
 from teamigrate.server.shadow import ShadowServer
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ CHECKPOINT_EVERY = 100
 # itself, in a transaction rolled back after; more are replayed into a copy,
 # which is then cached.
 TAIL_IN_TRANSACTION = 10
+# At most this many migrations past a cached prefix are replayed into a copy in memory (server.memory).
+TAIL_IN_MEMORY = 50
 
 
 def cache_name(chained_hash: str) -> str:
@@ -78,12 +81,13 @@ class ReplayCache:
         assert len(migrations) == len(chain)
         start, template = self.nearest(chain)
         with ExitStack() as stack:
+            tablespace = self._scratch_tablespace(template, len(migrations) - start)
             try:
-                url = stack.enter_context(self.shadow.scratch(template=template))
+                url = stack.enter_context(self.shadow.scratch(template=template, tablespace=tablespace))
             except psycopg.errors.ObjectInUse:
                 # Another command held the template open (read_after) for longer than
                 # PostgreSQL waits: replay everything rather than fail.
-                start, template = 0, None
+                start, template, tablespace = 0, None, None
                 url = stack.enter_context(self.shadow.scratch())
             if template is not None:
                 self._touch(template)
@@ -97,7 +101,7 @@ class ReplayCache:
                     apply(url, migrations[position:stop])
                     position = stop
                     if stop < len(migrations) or keep_end or stop % CHECKPOINT_EVERY == 0:
-                        self._store(url, cache_name(chain[stop - 1]))
+                        self._store(url, cache_name(chain[stop - 1]), on_disk=tablespace is not None)
                 self._evict()
             yield url
 
@@ -143,11 +147,20 @@ class ReplayCache:
             self.shadow.drop_database(name)
         return len(names)
 
-    def _store(self, url: str, name: str) -> None:
+    def _scratch_tablespace(self, template: str | None, rest: int) -> str | None:
+        """The memory tablespace for a copy of `template` that replays a short rest (server.memory: a copy there takes 20 ms
+        instead of 0.3-0.6 s on a virtual disk); None, on disk, for a long replay whose size is not known beforehand."""
+        if template is None or rest > TAIL_IN_MEMORY:
+            return None
+        row = self.shadow.admin().execute("SELECT pg_database_size(%s)", (template,)).fetchone()
+        return memory_tablespace(self.shadow, needs=4 * int(row[0]) if row else 0)
+
+    def _store(self, url: str, name: str, *, on_disk: bool = False) -> None:
+        """Keep `url`'s database as the template `name`; `on_disk`: in the server's default tablespace, not the copy's (memory)."""
         from teamigrate.database import url_database
 
         try:
-            self.shadow.create_database(name, template=url_database(url))
+            self.shadow.create_database(name, template=url_database(url), tablespace="pg_default" if on_disk else None)
             self._touch(name)
         except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
             pass  # another process cached the same prefix meanwhile: same content

@@ -91,3 +91,22 @@ def test_folders_of_gone_servers_are_removed_and_foreign_servers_keep_to_disk(ow
     assert memory_tablespace(ShadowServer(own_shadow.admin_url)) is None  # not a server teamigrate runs: where its files are is unknown
     monkeypatch.setenv("TEAMIGRATE_MEMORY_TABLESPACE", "0")
     assert memory_tablespace(own_shadow) is None
+
+
+def test_a_short_replay_copies_its_template_into_memory_and_keeps_templates_on_disk(own_shadow: ShadowServer) -> None:
+    from teamigrate.database import url_database
+    from teamigrate.history.apply import replay
+    from teamigrate.history.migrations import Migration
+    from teamigrate.history.sumfile import SumFile
+    from teamigrate.workspace.replay_cache import TAIL_IN_TRANSACTION, ReplayCache, cache_name
+
+    migrations = [Migration(f"20260301{n:06d}_m{n}", f"CREATE TABLE mem_m{n} (id int PRIMARY KEY, note text);\n") for n in range(TAIL_IN_TRANSACTION + 3)]
+    chain = SumFile.compute(migrations).hashes
+    cache = ReplayCache(own_shadow)
+    with cache.replayed(migrations[:2], chain[:2], replay) as cold:
+        assert _tablespace_of(own_shadow, url_database(cold)) == "pg_default"  # no template: a long replay of unknown size
+    with cache.replayed(migrations, chain, replay) as url, connect(url) as conn:
+        assert _tablespace_of(own_shadow, url_database(url)) == TABLESPACE
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'mem_m%' AND relkind = 'r'").fetchone() == (len(migrations),)
+    # The rest was longer than a transaction's tail, so its end is kept as a template: on disk, as every template.
+    assert _tablespace_of(own_shadow, cache_name(chain[-1])) == "pg_default"
