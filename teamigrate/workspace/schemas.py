@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -32,6 +33,7 @@ from teamigrate.workspace.sources import Source, read_source
 # Databases loaded from a live database's pg_dump, named by the dump's hash; the newest few are kept.
 DUMP_PREFIX = "teamigrate_dump_"
 DUMP_TEMPLATES_KEPT = 4
+_IN_USE_POLLS = 20
 
 
 class Workspace:
@@ -166,19 +168,29 @@ class Workspace:
 
     @contextmanager
     def copy_of(self, url: str) -> Iterator[str]:
-        """A scratch copy of a database's schema: by template on the shadow server, else by pg_dump."""
+        """A scratch copy of a database's schema: by template on the shadow server, else by pg_dump; in the memory
+        tablespace where there is one with room (server.memory: a 2,000-table database is 13,000 files, copied in
+        0.2 s there and in 3-10 s on a virtual disk)."""
         name = url_database_on(self.shadow, url)
         with ExitStack() as stack:
             copy = None
             # PostgreSQL waits 5 s for the other sessions on a template to leave before it gives up: ask first.
             if name is not None and not self._in_use(name):
                 try:
-                    copy = stack.enter_context(self.shadow.scratch(template=name))
+                    copy = stack.enter_context(self.shadow.scratch(template=name, tablespace=self._copy_tablespace(name)))
                 except psycopg.errors.ObjectInUse:
                     pass  # someone is connected to it (a psql session): copy it with pg_dump instead
             if copy is None:
-                copy = stack.enter_context(self.shadow.scratch(template=self._dump_template(url)))
+                template = self._dump_template(url)
+                copy = stack.enter_context(self.shadow.scratch(template=template, tablespace=self._copy_tablespace(template)))
             yield copy
+
+    def _copy_tablespace(self, template: str) -> str | None:
+        """The memory tablespace when tmpfs has room for four times the template (a plan may rewrite its tables)."""
+        from teamigrate.server.memory import memory_tablespace
+
+        row = self.shadow.admin().execute("SELECT pg_database_size(%s)", (template,)).fetchone()
+        return memory_tablespace(self.shadow, needs=4 * int(row[0]) if row and row[0] is not None else 0)
 
     def _dump_template(self, url: str) -> str:
         """A database on the shadow loaded from pg_dump of `url`, kept under the dump's hash: loading 2,000 tables takes
@@ -204,8 +216,14 @@ class Workspace:
 
 
     def _in_use(self, name: str) -> bool:
-        row = self.shadow.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
-        return bool(row and row[0])
+        """Sessions on `name` that stay: a session closed a moment ago (this command's own introspection) is still
+        listed until its server process has exited, so it is given a few tenths of a second to go."""
+        for _ in range(_IN_USE_POLLS):
+            row = self.shadow.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
+            if not (row and row[0]):
+                return False
+            time.sleep(0.02)
+        return True
 
 
 def url_database_on(shadow: ShadowServer, url: str) -> str | None:
