@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
 
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
 from teamigrate.commands.drift import applied_history, capture_drift, drift_error, explain_drift, find_drift
-from teamigrate.commands.new import drafted_schema_change, schema_source
+from teamigrate.commands.new import LoadingFiles, drafted_schema_change, loading_schema_files, schema_source
 from teamigrate.commands.replaying import replayed
 from teamigrate.errors import TeamigrateError
 from teamigrate.git import head_commit
@@ -39,7 +40,10 @@ def dev(
     with open_target(config, url) as target:
         applied = applied_history(target, migrations)
     written: tuple[Migration, ...] = ()
-    with replayed(workspace.shadow, applied) as applied_url:
+    with ExitStack() as stack:
+        applied_url = stack.enter_context(replayed(workspace.shadow, applied))
+        # The schema files load while drift is looked for (an unreadable one is reported where it was, after drift).
+        loading = _start_loading(stack, workspace, source) if source is not None else None
         drift = _settle_drift(workspace, applied_url, url, capture)
         captured = capture_drift(config, workspace, migrations, applied_url, url, moment, name) if drift is not None else None
         if captured is not None:
@@ -48,7 +52,7 @@ def dev(
             # Nothing pending (the usual case): the replay just made is already the history's schema.
             history_url = applied_url if tuple(migrations) == applied else None
             online = config.online_safe if online_safe is None else online_safe
-            written = _write_schema_change(config, workspace, migrations, history_url, source, name, moment, drift, online)
+            written = _write_schema_change(config, workspace, migrations, history_url, source, name, moment, drift, online, loading)
     if create_only:
         if written:
             output.line(f"created {', '.join(m.id for m in written)}; to change it, edit it and run `teamigrate hash`; then `teamigrate dev` applies it")
@@ -64,6 +68,13 @@ def dev(
     else:
         output.line(f"applied {count} migration{'s' if count != 1 else ''}; your database is up to date")
     return 0
+
+
+def _start_loading(stack: ExitStack, workspace: Workspace, source: Source) -> LoadingFiles | None:
+    try:
+        return stack.enter_context(loading_schema_files(workspace, source))
+    except TeamigrateError:
+        return None  # drafted_schema_change reads them again and reports it
 
 
 def _settle_drift(workspace: Workspace, applied_url: str, url: str, capture: bool) -> Plan | None:
@@ -89,8 +100,9 @@ def _write_schema_change(
     moment: datetime,
     captured: Plan | None,
     online_safe: bool,
+    loading: LoadingFiles | None = None,
 ) -> tuple[Migration, ...]:
-    with drafted_schema_change(workspace, migrations, source, history_url) as change:
+    with drafted_schema_change(workspace, migrations, source, history_url, loading) as change:
         if change.draft.is_empty:
             return ()
         if captured is not None:

@@ -44,7 +44,7 @@ def applied_history(target: Target, migrations: Sequence[Migration]) -> tuple[Mi
 
 def find_drift(workspace: Workspace, history_url: str, database_url: str) -> Plan:
     """What turns the replayed applied history (at `history_url`) into the database; empty when nothing drifted."""
-    return diff_schemas(workspace.introspect(history_url), workspace.introspect(database_url))
+    return diff_schemas(*workspace.introspect_all([history_url, database_url]))  # read side by side
 
 
 def explain_drift(plan: Plan) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,8 +98,16 @@ class SchemaChange:
         """Prove the migration (its file replayed on the history, as `check` will replay it) and the down plan, then write it."""
         # pg_dump checks it as well where the model is known to miss facts (workspace.dump_check).
         dump_target = self.wanted_url if needs_dump_check(self.draft.up, self.draft.before, self.draft.after) else None
-        self.reached = prove_migration(self.workspace, self.history_url, migration, self.draft.after, dump_target=dump_target)
-        prove_plan(self.workspace, self.wanted_url, self.draft.down, self.draft.before, in_place=True, source=self.draft.after, target_url=self.history_url)
+
+        def prove_down() -> None:
+            prove_plan(self.workspace, self.wanted_url, self.draft.down, self.draft.before, in_place=True, source=self.draft.after, target_url=self.history_url)
+
+        # Side by side where each stays on its own database (a pg_dump check reads the other one, which a copy by template must not meet).
+        apart = dump_target is None and not needs_dump_check(self.draft.down, self.draft.after, self.draft.before)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            down = pool.submit(prove_down) if apart else None
+            self.reached = prove_migration(self.workspace, self.history_url, migration, self.draft.after, dump_target=dump_target)
+            down.result() if down is not None else prove_down()
         write_new_migration(config, self.migrations, migration, hazard_lines(self.draft.up))
         self.written = (migration,)
 
@@ -146,28 +155,52 @@ class SchemaChange:
             reader.remember_history([*self.migrations, *self.written], self.reached)
 
 
+@dataclass(frozen=True)
+class LoadingFiles:
+    """The schema files as read once, loading into a scratch database of their own in the background."""
+
+    files: tuple[SqlFile, ...]
+    url: Future[str]
+
+
+@contextmanager
+def loading_schema_files(workspace: Workspace, source: Source) -> Iterator[LoadingFiles]:
+    """Read the schema files and load them into a new database while the caller does something else; dropped on exit."""
+    assert source.kind == "schema" and source.path is not None and source.ref is None
+    files = tuple(schema_files(source.path))
+    # In memory where the server can (server.memory): a database on a virtual disk takes 0.1-0.3 s to make, 20 ms there.
+    room = (64 << 20) + 100 * sum(len(f.text) for f in files)
+    with workspace.shadow.scratch(tablespace=memory_tablespace(workspace.shadow, needs=room)) as url:
+
+        def load() -> str:
+            load_sql_files(url, files)
+            return url
+
+        with ThreadPoolExecutor(max_workers=1) as pool:  # its exit waits for the load before the database is dropped
+            yield LoadingFiles(files, pool.submit(load))
+
+
 @contextmanager
 def drafted_schema_change(
-    workspace: Workspace, migrations: Sequence[Migration], source: Source, history_url: str | None = None
+    workspace: Workspace, migrations: Sequence[Migration], source: Source, history_url: str | None = None,
+    loading: LoadingFiles | None = None,
 ) -> Iterator[SchemaChange]:
     """From the replayed history to the schema source; on a normal exit, both schemas are left in the schema store.
 
     `history_url`, when the caller has one, is a scratch database of the caller's holding the replayed `migrations`
-    (the migration is proven on it, in a transaction rolled back after); else one is made here. The plans are proven
+    (the migration is proven on it, in a transaction rolled back after); else one is made here. `loading`, when the
+    caller started it (loading_schema_files), is the schema source's database. The plans are proven
     by `SchemaChange.write`: the up plan as the migration file rendered from it (the file itself, replayed as `check`
     will replay it, proves more than its statements).
     """
-    assert source.kind == "schema" and source.path is not None and source.ref is None
-    files = tuple(schema_files(source.path))
     with ExitStack() as stack:
+        if loading is None:
+            loading = stack.enter_context(loading_schema_files(workspace, source))  # loads while the history replays
         if history_url is None:
             history_url = stack.enter_context(replayed(workspace.shadow, migrations))
-        # In memory where the server can (server.memory): a database on a virtual disk takes 0.1-0.3 s to make, 20 ms there.
-        room = (64 << 20) + 100 * sum(len(f.text) for f in files)
-        wanted_url = stack.enter_context(workspace.shadow.scratch(tablespace=memory_tablespace(workspace.shadow, needs=room)))
-        load_sql_files(wanted_url, files)
+        wanted_url = loading.url.result()
         draft = plan_both_ways(*workspace.introspect_all([history_url, wanted_url]))
-        change = SchemaChange(workspace, tuple(migrations), files, history_url, wanted_url, draft)
+        change = SchemaChange(workspace, tuple(migrations), loading.files, history_url, wanted_url, draft)
         yield change
         change.remember()
 
