@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 
 import psycopg
@@ -42,9 +43,15 @@ def prove_plan(
             _require_same_dump(workspace, source_url, dump_target, "teamigrate's model sees no difference, but pg_dump of the two databases does")
         return
     _prove_on(
-        workspace, source_url, lambda conn: _run_plan(conn, plan), lambda reached: _require_empty(diff_schemas(reached, target, include_grants=include_grants)),
+        workspace, source_url, lambda conn: _run_plan(conn, plan), lambda reached: _require_reached(reached, target, include_grants=include_grants),
         in_place=in_place and plan.transactional, dump_target=dump_target,
     )
+
+
+def _require_reached(reached: Schema, target: Schema, *, include_grants: bool = False) -> None:
+    """The schema reached must diff to nothing against `target`; an equal model does (at a third of the diff's cost)."""
+    if reached != target:
+        _require_empty(diff_schemas(reached, target, include_grants=include_grants))
 
 
 def _require_same_dump(
@@ -78,13 +85,22 @@ def _prove_on(
             reached = introspect(conn, exclude_tables=workspace.exclude_tables)
         check(reached)
         return reached
-    with workspace.copy_of(url) as copy:
+    with ExitStack() as stack:
+        copy = stack.enter_context(workspace.copy_of(url))
         with connect(copy) as conn:
             run(conn)
         reached = workspace.introspect(copy)
-        check(reached)
         if dump_target is not None:
+            check(reached)
             _require_same_dump(workspace, copy, dump_target)
+            return reached
+        # The copy is dropped (a tenth of a second for 2,000 tables) while the reached schema is checked.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            dropped = pool.submit(stack.pop_all().close)
+            try:
+                check(reached)
+            finally:
+                dropped.result()
     return reached
 
 
@@ -130,7 +146,7 @@ def prove_migration(workspace: Workspace, history_url: str, migration: Migration
     try:
         # Statement by statement, as of_history runs a new migration.
         reached = _prove_on(
-            workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), lambda reached: _require_empty(diff_schemas(reached, target)),
+            workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), lambda reached: _require_reached(reached, target),
             in_place=migration.transactional, dump_target=dump_target,
         )
     except MigrationFailed as failure:
