@@ -89,7 +89,8 @@ def _prove_on(
         copy = stack.enter_context(workspace.copy_of(url))
         with connect(copy) as conn:
             run(conn)
-        reached = workspace.introspect(copy)
+            # On the session that ran it: its caches of the copy's 13,000 relations (2,000 tables) are warm.
+            reached = introspect(conn, exclude_tables=workspace.exclude_tables)
         if dump_target is not None:
             check(reached)
             _require_same_dump(workspace, copy, dump_target)
