@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,9 +41,9 @@ def memory_tablespace(shadow: ShadowServer, needs: int = 0) -> str | None:
         return TABLESPACE
     try:
         folder.parent.mkdir(mode=0o700, exist_ok=True)
-        info = folder.parent.stat()
-        if info.st_uid != os.getuid() or info.st_mode & 0o077:
-            return None  # not ours alone
+        info = folder.parent.lstat()  # a name others can predict: not a symbolic link, ours, closed to others
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return None
         with open(folder.parent / f"{folder.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another command may be making it right now
             if _usable(shadow):
