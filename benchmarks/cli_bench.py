@@ -15,8 +15,9 @@ Groups:
           migrations with data of tests/commands/realistic_project); `psql -1 -f` of the same SQL; `dbmate up`
   diff    `diff --from URL --to URL` of two 2,000-table databases, with its proof and with --no-verify; `migra`
   check   `check` cold (server stopped, replay cache and schema store empty), unchanged, after one migration
-          written by hand (schema.sql regenerated), and the same two with the daemon
-  new     `new` and `dev` on the 300-migration history, server warm (each adds one table to schema.sql)
+          written by hand (schema.sql regenerated) with and without the memory tablespace, and the same two with the daemon
+  new     `new` and `dev` on the 300-migration history, server warm (each adds one table to schema.sql), with and
+          without the memory tablespace (server/memory.py)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from deploy_bench import find_dbmate, timed  # noqa: E402
 
 GROUPS = ("deploy", "diff", "check", "new")
 TEAMIGRATE = [sys.executable, "-m", "teamigrate"]
+ON_DISK = {"TEAMIGRATE_MEMORY_TABLESPACE": "0"}  # rows beside: the shadow's throwaway databases on disk
 
 
 class Bench:
@@ -192,6 +194,8 @@ def check_group(bench: Bench) -> None:
     bench.teamigrate("check")
     rows["check, nothing changed"] = bench.runs(lambda: bench.teamigrate("check"))
     rows["check, one migration by hand"] = bench.runs(by_hand)
+    # The same with the throwaway databases on disk, as on a machine with no tmpfs (server/memory.py).
+    rows["check, one migration by hand (memory tablespace off)"] = bench.runs(lambda: by_hand(ON_DISK))
     daemon = {"TEAMIGRATE_DAEMON": "1"}
     bench.teamigrate("daemon", "start", env=daemon)
     try:
@@ -212,17 +216,20 @@ def new_group(bench: Bench) -> None:
     load = os.getloadavg()[0]
     bench.teamigrate("deploy")  # the development database holds the history, so `dev` only applies its own migration
 
-    def add_table(command: str) -> float:
+    def add_table(command: str, env: dict[str, str] | None = None) -> float:
         bench.added += 1
         with (bench.root / "schema.sql").open("a") as schema:
             schema.write(f"\nCREATE TABLE public.added_{bench.added} (id bigint PRIMARY KEY, note text);\n")
         time.sleep(1.1)  # both name the migration after the current second
-        return bench.teamigrate(command, f"add_{bench.added}") if command == "new" else bench.teamigrate("dev", "--name", f"add_{bench.added}")
+        args = ("new", f"add_{bench.added}") if command == "new" else ("dev", "--name", f"add_{bench.added}")
+        return bench.teamigrate(*args, env=env)
 
     bench.teamigrate("check")
     rows = {"check, nothing changed": bench.runs(lambda: bench.teamigrate("check")),
             "new (one table added to schema.sql)": bench.runs(lambda: add_table("new")),
-            "dev (one table added, migration applied)": bench.runs(lambda: add_table("dev"))}
+            "dev (one table added, migration applied)": bench.runs(lambda: add_table("dev")),
+            "new (memory tablespace off)": bench.runs(lambda: add_table("new", ON_DISK)),
+            "dev (memory tablespace off)": bench.runs(lambda: add_table("dev", ON_DISK))}
     report(f"new and dev on a history of {bench.args.migrations}+ migrations, server warm (aim < 0.5 s)", rows, "check, nothing changed", load)
 
 

@@ -36,7 +36,7 @@ from teamigrate.history.sumfile import SumFile
 from teamigrate.schema.introspect import introspect
 from teamigrate.schema.model import Schema
 from teamigrate.workspace.files import SqlFile, load_sql_files, load_sql_into
-from teamigrate.server.memory import memory_tablespace
+from teamigrate.server.memory import TABLESPACE, memory_tablespace
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.replay_cache import ReplayCache
 from teamigrate.server.cluster import teamigrate_home
@@ -200,8 +200,9 @@ class SchemaReader:
         row = self.shadow.admin().execute(
             "SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE d.datname = %s", (EMPTY_DATABASE,),
         ).fetchone()
-        if row is not None and tablespace is not None and row[0] != tablespace:
-            try:  # made on disk before: made again in memory, unless a command is using it right now
+        # Made on disk before, or in memory that is short now (or TEAMIGRATE_MEMORY_TABLESPACE=0): made again where it belongs.
+        if row is not None and (row[0] != tablespace if tablespace is not None else row[0] == TABLESPACE):
+            try:  # unless a command is using it right now
                 self.shadow.admin().execute(f"DROP DATABASE {quote_ident(EMPTY_DATABASE)}")
                 row = None
             except psycopg.errors.ObjectInUse:

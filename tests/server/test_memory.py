@@ -91,6 +91,10 @@ def test_folders_of_gone_servers_are_removed_and_foreign_servers_keep_to_disk(ow
     assert memory_tablespace(ShadowServer(own_shadow.admin_url)) is None  # not a server teamigrate runs: where its files are is unknown
     monkeypatch.setenv("TEAMIGRATE_MEMORY_TABLESPACE", "0")
     assert memory_tablespace(own_shadow) is None
+    # Kept to disk, the empty database moves back there.
+    schema = SchemaReader(own_shadow, EXCLUDE, SchemaStore(tmp_path / "store")).of_files(FILES)
+    assert any(key[-1] == "mem_a" for key in schema.tables)
+    assert _tablespace_of(own_shadow, EMPTY_DATABASE) == "pg_default"
 
 
 def test_a_short_replay_copies_its_template_into_memory_and_keeps_templates_on_disk(own_shadow: ShadowServer) -> None:
