@@ -14,7 +14,6 @@ that version's binaries, the product's shadow runs that version for such sources
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from teamigrate.workspace.dump_check import needs_dump_check
 from teamigrate.workspace.proof import refuse_if_by_hand
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
 from tests.conftest import Project
+from tests.schema.reused_databases import DatabasePool, Slot, load_into
 from tests.schema.test_roundtrip import load_sql, pg15_server  # noqa: F401 - pg15_server is a fixture
 
 PEERS = Path(__file__).parent / "peers"
@@ -111,70 +111,25 @@ def test_peer_case(server_name: str, case: str, request: pytest.FixtureRequest, 
     assert case not in RIGHT_REFUSALS, f"listed as a right refusal ({RIGHT_REFUSALS[case]}), yet it {outcome}: remove it from RIGHT_REFUSALS"
 
 
-# Between cases a worker's two databases are emptied rather than made again: CREATE DATABASE costs 0.1-1 s (PostgreSQL
-# 15 copies its template through the WAL), this costs milliseconds. Normalised pg_dump of an emptied database equals
-# a new one's (the public schema is made as initdb makes it).
-RESET_SQL = """
-DO $teamigrate$ DECLARE r record; BEGIN
-  FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP EXECUTE format('DROP EXTENSION %I CASCADE', r.extname); END LOOP;
-  FOR r IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
-  END LOOP;
-END $teamigrate$;
-CREATE SCHEMA public AUTHORIZATION pg_database_owner;
-COMMENT ON SCHEMA public IS 'standard public schema';
-GRANT USAGE ON SCHEMA public TO PUBLIC;
-"""
-
-
 class CaseDatabases:
-    """Per worker and server, the two databases cases load into, each with one session kept open from case to case
-    (a new session costs a connection and a cold catalog cache: about a third of a case); dropped at the end of the
-    module."""
-
-    _names = itertools.count(1)
+    """Per worker and server, the two databases a case loads into, emptied from case to case rather than made again,
+    each with one session kept open (a new session costs a connection and a cold catalog cache: about a third of a
+    case); dropped at the end of the module."""
 
     def __init__(self) -> None:
-        self._made: dict[str, tuple[ShadowServer, list[str]]] = {}
-        self._sessions: dict[str, psycopg.Connection[Any]] = {}
+        self._pool = DatabasePool("tmpeer")
+        self._held: dict[str, list[Slot]] = {}
 
     def pair(self, server: ShadowServer) -> list[tuple[str, psycopg.Connection[Any]]]:
         """The two databases, empty, with a session on each."""
-        if server.admin_url in self._made:
-            urls = [server.database_url(name) for name in self._made[server.admin_url][1]]
-            try:
-                pair = [(url, self._session(url)) for url in urls]
-                for _, session in pair:
-                    session.execute(RESET_SQL.encode())
-                return pair
-            except psycopg.Error:
-                self._drop(server.admin_url)
-        names = [f"tmpeer_{os.getpid()}_{next(self._names)}" for _ in "ab"]
-        self._made[server.admin_url] = (server, names)
-        urls = [server.create_database(name) for name in names]
-        return [(url, self._session(url)) for url in urls]
-
-    def _session(self, url: str) -> psycopg.Connection[Any]:
-        session = self._sessions.get(url)
-        if session is None or session.closed or session.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            if session is not None:
-                session.close()
-            session = self._sessions[url] = connect(url)
-        # What a case's SQL set for its session (a role, a search_path) must not colour the next one's reading.
-        session.execute(b"RESET ALL; RESET SESSION AUTHORIZATION")
-        return session
-
-    def _drop(self, admin_url: str) -> None:
-        server, names = self._made.pop(admin_url)
-        for name in names:
-            session = self._sessions.pop(server.database_url(name), None)
-            if session is not None:
-                session.close()
-            server.drop_database(name)
+        for slot in self._held.pop(server.admin_url, []):
+            self._pool.give_back(slot)
+        slots = self._held[server.admin_url] = [self._pool.take(server) for _ in "ab"]
+        return [(slot.url, slot.session) for slot in slots]
 
     def drop_all(self) -> None:
-        for admin_url in list(self._made):
-            self._drop(admin_url)
+        self._held.clear()
+        self._pool.drop_all()
 
 
 @pytest.fixture(scope="module")
@@ -182,16 +137,6 @@ def case_databases() -> Iterator[CaseDatabases]:
     databases = CaseDatabases()
     yield databases
     databases.drop_all()
-
-
-def _load(session: psycopg.Connection[Any], sql: str) -> None:
-    # One simple-protocol query: the file loads as a whole or not at all.
-    try:
-        session.execute(sql.encode())
-    finally:
-        if session.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            session.rollback()  # a file that leaves its own transaction open
-        session.execute(b"RESET ALL; RESET SESSION AUTHORIZATION")
 
 
 def run_case(databases: list[tuple[str, psycopg.Connection[Any]]], case: Path) -> str:
@@ -202,7 +147,7 @@ def run_case(databases: list[tuple[str, psycopg.Connection[Any]]], case: Path) -
     sessions = [source_session, target_session]
     # Two threads: while one database works, the other side's query or pg_dump runs.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for side, loaded in zip("ab", [pool.submit(_load, session, (case / f"{side}.sql").read_text()) for session, side in zip(sessions, "ab")]):
+        for side, loaded in zip("ab", [pool.submit(load_into, session, (case / f"{side}.sql").read_text()) for session, side in zip(sessions, "ab")]):
             try:
                 loaded.result()
             except psycopg.Error as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from teamigrate.database import connect
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.server.cluster import pg_bin_cluster
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
+from tests.schema.reused_databases import DatabasePool, Slot, load_into, reset_session
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAIRS = sorted(path for path in FIXTURES.iterdir() if (path / "a.sql").is_file())
@@ -42,16 +41,18 @@ def load_sql(url: str, sql: str) -> None:
         conn.execute(sql.encode())
 
 
-def apply_plan(url: str, plan: Any) -> None:
+def apply_plan(session: psycopg.Connection[Any], plan: Any) -> None:
     """Run the plan statement by statement in autocommit, so that non-transactional statements work."""
-    with connect(url) as conn:
+    try:
         for number, statement in enumerate(plan.statements, start=1):
             try:
-                conn.execute(statement.sql.encode())
+                session.execute(statement.sql.encode())
             except psycopg.Error as exc:
                 raise AssertionError(
                     f"statement {number} of the plan failed: {exc}\n{statement.sql}\n\n--- whole plan ---\n{plan.to_sql()}"
                 ) from None
+    finally:
+        reset_session(session)
 
 
 def introspect_url(url: str) -> Any:
@@ -62,16 +63,15 @@ def introspect_url(url: str) -> Any:
 
 
 class LoadedSide:
-    """One fixture file loaded into its own database, with its dump (and, once asked, its model) taken before any change."""
+    """One fixture file loaded into a database of its own (new, or emptied), with its dump (and, once asked, its
+    model) taken before any change."""
 
-    def __init__(self, server: ShadowServer, database: str, sql_file: Path) -> None:
-        self.server = server
-        self.database = database
-        self.url = server.create_database(database)
+    def __init__(self, slot: Slot, sql_file: Path) -> None:
+        self.slot = slot
+        self.url = slot.url
         try:
-            load_sql(self.url, sql_file.read_text())
+            load_into(slot.session, sql_file.read_text())
         except psycopg.Error as exc:
-            server.drop_database(database)
             raise AssertionError(f"{sql_file.relative_to(FIXTURES)} does not load: {exc}") from None
         self.dump = normalise(dump_schema(self.url))
         self._schema: Any = None
@@ -81,48 +81,53 @@ class LoadedSide:
     @property
     def schema(self) -> Any:
         if self._schema is None:
-            self._schema = introspect_url(self.url)
+            self._schema = self.introspect()
         return self._schema
 
-    def drop(self) -> None:
-        self.server.drop_database(self.database)
+    def introspect(self) -> Any:
+        from teamigrate.schema import introspect
+
+        return introspect(self.slot.session)
 
 
 class LoadedSides:
-    """Fixture files loaded on this worker, least recently used dropped first."""
-
-    _names = itertools.count(1)
+    """Fixture files loaded on this worker, least recently used given back first (their databases emptied and
+    loaded again by later sides)."""
 
     def __init__(self) -> None:
         self._sides: OrderedDict[tuple[str, str, str], LoadedSide] = OrderedDict()
+        self._pool = DatabasePool("tmfix")
 
     def get(self, server: ShadowServer, pair: Path, side: str) -> LoadedSide:
         key = (server.admin_url, pair.name, side)
         if key in self._sides:
             self._sides.move_to_end(key)
             return self._sides[key]
-        name = f"tmfix_{os.getpid()}_{next(self._names)}_{pair.name[:3]}{side}"
-        loaded = LoadedSide(server, name, pair / f"{side}.sql")
+        slot = self._pool.take(server)
+        try:
+            loaded = LoadedSide(slot, pair / f"{side}.sql")
+        except AssertionError:
+            self._pool.give_back(slot)
+            raise
         self._sides[key] = loaded
         while len(self._sides) > _CACHED_SIDES:
             _, oldest = self._sides.popitem(last=False)
-            oldest.drop()
+            self._pool.give_back(oldest.slot)
         return loaded
 
     def take(self, server: ShadowServer, pair: Path, side: str) -> LoadedSide:
         """A side whose database the caller will change; its dump and model, taken before, stay valid as a target."""
         key = (server.admin_url, pair.name, side)
         if key in self._sides and self._sides[key].changed:
-            self._sides.pop(key).drop()
+            self._pool.give_back(self._sides.pop(key).slot)
         loaded = self.get(server, pair, side)
         loaded.schema  # noqa: B018 - introspected now, before the caller changes the database
         loaded.changed = True
         return loaded
 
     def drop_all(self) -> None:
-        while self._sides:
-            _, side = self._sides.popitem()
-            side.drop()
+        self._sides.clear()
+        self._pool.drop_all()
 
 
 @pytest.fixture(scope="session")
@@ -177,7 +182,7 @@ def check_roundtrip(server: ShadowServer, pair: Path, source_side: str, target_s
     # pg_dump cannot see a sequence's position, so the rule that none is ever restarted is checked on the SQL.
     restarts = [s.sql for s in plan.statements if _RESTART.search(s.sql)]
     assert not restarts, f"the plan restarts a sequence: {restarts}"
-    apply_plan(source.url, plan)
+    apply_plan(source.slot.session, plan)
     assert_same_schema(normalise(dump_schema(source.url)), target.dump, f"{source_side}.sql + plan", f"{target_side}.sql", plan.to_sql())
-    residual = diff_schemas(introspect_url(source.url), target_schema)
+    residual = diff_schemas(source.introspect(), target_schema)
     assert residual.is_empty, f"a second diff after applying the plan is not empty:\n{residual.to_sql()}\n--- plan ---\n{plan.to_sql()}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from teamigrate.database import connect
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.server.cluster import embedded_bin_dir
 from tests.schema.pgdump_oracle import assert_same_schema, dump_schema, normalise
@@ -29,7 +30,8 @@ def test_generated_sql_rebuilds_the_schema_from_empty(server: ShadowServer) -> N
         tables = count_tables(realistic)
         assert tables >= 50, f"the realistic schema has only {tables} tables"
         plan = diff_schemas(introspect_url(empty), introspect_url(realistic))
-        apply_plan(empty, plan)
+        with connect(empty) as conn:
+            apply_plan(conn, plan)
         assert_same_schema(normalise(dump_schema(empty)), normalise(dump_schema(realistic)), "empty + plan", "schema.sql", plan.to_sql())
         assert diff_schemas(introspect_url(empty), introspect_url(realistic)).is_empty
 
