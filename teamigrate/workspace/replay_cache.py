@@ -129,7 +129,7 @@ class ReplayCache:
         """
         start, template = self.nearest(chain)
         rest = migrations[start:]
-        if _runs_in_transaction(template, rest):
+        if template is not None and _runs_in_transaction(template, rest):
             self._touch(template)
             try:
                 return _read_in_transaction(self.shadow.database_url(template), rest, apply_in, read)
