@@ -18,12 +18,14 @@ from teamigrate.workspace.sources import parse_source
 
 
 @contextmanager
-def _compared(config: Config, from_text: str, to_text: str) -> Iterator[tuple[Workspace, str, str, Schema, Schema]]:
-    """Both sources built and introspected: the workspace, their databases and their schemas."""
+def _compared(config: Config, from_text: str, to_text: str, *, verify: bool = False) -> Iterator[tuple[Workspace, str, str, Schema, Schema]]:
+    """Both sources built and introspected: the workspace, their databases and their schemas. `verify`: a live source
+    the proof will copy by pg_dump (it is on another server) is dumped beside the introspection."""
     source, target = parse_source(from_text, config), parse_source(to_text, config)
     user_urls = [s.url for s in (source, target) if s.kind == "url" and s.url]
     workspace = Workspace.for_config(config, user_database_url=user_urls[0] if user_urls else None, sources=(source, target), on_note=output.note)
-    with workspace.database(source) as source_url, workspace.database(target) as target_url:
+    ahead = [source.url] if verify and source.kind == "url" and source.url else []
+    with workspace.dumps_ahead(ahead), workspace.database(source) as source_url, workspace.database(target) as target_url:
         source_schema, target_schema = workspace.introspect_all([source_url, target_url])
         unmanaged = sorted(set(source_schema.unmanaged) | set(target_schema.unmanaged))
         if unmanaged:
@@ -33,7 +35,7 @@ def _compared(config: Config, from_text: str, to_text: str) -> Iterator[tuple[Wo
 
 
 def compare_sources(config: Config, from_text: str, to_text: str, *, verify: bool = True, include_grants: bool = False) -> Plan:
-    with _compared(config, from_text, to_text) as (workspace, source_url, target_url, source_schema, target_schema):
+    with _compared(config, from_text, to_text, verify=verify) as (workspace, source_url, target_url, source_schema, target_schema):
         plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
         if verify:
             prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants, source=source_schema, target_url=target_url)
@@ -42,7 +44,7 @@ def compare_sources(config: Config, from_text: str, to_text: str, *, verify: boo
 
 def online_safe_sql(config: Config, from_text: str, to_text: str, *, verify: bool = True) -> tuple[Plan, str]:
     """The plan, and the online-safe migrations `new --online-safe` would write for it, one after the other, each proven."""
-    with _compared(config, from_text, to_text) as (workspace, source_url, target_url, source_schema, target_schema):
+    with _compared(config, from_text, to_text, verify=verify) as (workspace, source_url, target_url, source_schema, target_schema):
         plan = diff_schemas(source_schema, target_schema)
         if plan.is_empty:
             return plan, ""

@@ -12,7 +12,7 @@ from teamigrate.config import Config
 from teamigrate.errors import TeamigrateError
 from teamigrate.schema.plan import Plan, Statement
 from teamigrate.server.memory import TABLESPACE, memory_tablespace
-from teamigrate.server.shadow import SCRATCH_PREFIX
+from teamigrate.server.shadow import SCRATCH_PREFIX, ShadowServer
 from teamigrate.workspace.proof import prove_plan
 from teamigrate.workspace.schemas import DUMP_PREFIX, Workspace
 
@@ -72,3 +72,34 @@ def test_a_plan_that_drops_more_than_it_says_is_refused_on_the_copy(shadow_serve
         prove_plan(workspace, before, plan, target)
     assert refused.value.code == "TM311"
     assert "big_accounts" in refused.value.message and "orders_account_id_fkey" in refused.value.message, refused.value.message
+
+
+def test_a_source_on_another_server_is_dumped_beside_the_introspection(shadow_server, make_database, pg15_bin) -> None:  # type: ignore[no-untyped-def]
+    """The proof's copy of it is loaded from the pg_dump started with the command; one left unused is stopped."""
+    import uuid
+
+    from teamigrate.server.cluster import pg_bin_cluster
+
+    cluster = pg_bin_cluster(pg15_bin)
+    cluster.ensure_running()
+    other = ShadowServer(cluster.url(), cluster)
+    name = f"ahead_{uuid.uuid4().hex[:8]}"
+    remote = other.create_database(name)
+    try:
+        with psycopg.connect(remote, autocommit=True) as conn:
+            conn.execute(BEFORE.encode())
+        local = make_database()
+        workspace = Workspace(Config(path=Path("teamigrate.yaml")), shadow_server)
+        with workspace.dumps_ahead([remote, local]):
+            assert list(workspace._dumps) == [remote]  # the shadow's own database is copied by template
+            workspace._dumps[remote].process.wait()
+            with psycopg.connect(remote, autocommit=True) as conn:
+                conn.execute("ALTER TABLE accounts ADD COLUMN late text")
+            with workspace.copy_of(remote) as copy:
+                columns = [column.name for column in workspace.introspect(copy).tables[("table", "public", "accounts")].columns]
+        assert columns == ["id"]  # the dump taken when the block began
+        with workspace.dumps_ahead([remote]):
+            unused = workspace._dumps[remote].process
+        assert unused.poll() is not None and not workspace._dumps
+    finally:
+        other.drop_database(name)
