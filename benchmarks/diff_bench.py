@@ -285,7 +285,7 @@ def proof_timings(server: ShadowServer, url_a: str, url_b: str, schema_a: Any, s
     _, proof, runs = best_of(repeat, lambda: prove_plan(workspace, url_a, plan, schema_b))
     (only_a, only_b), dumps, dump_runs = best_of(repeat, lambda: dumps_differ(url_a, url_b))
     return [
-        Timing("proof (model)", proof, f"copy A by template, apply the plan, introspect, diff again; {spread(runs)}"),
+        Timing("proof (model)", proof, f"copy A by template (into the memory tablespace when tmpfs has room), apply the plan, introspect, compare; {spread(runs)}"),
         Timing("pg_dump check (2nd)", dumps, f"both dumped side by side, normalised, compared ({len(only_a) + len(only_b)} statements differ); {spread(dump_runs)}"),
     ]
 
