@@ -17,6 +17,7 @@ from teamigrate.git import head_commit
 from teamigrate.workspace.project import checked_out_migrations, open_target
 from teamigrate.commands.deploy import apply_pending
 from teamigrate.history.migrations import Migration, new_migration_id
+from teamigrate.schema.model import Schema
 from teamigrate.schema.plan import Plan
 from teamigrate.workspace.schemas import Workspace
 from teamigrate.workspace.sources import Source
@@ -44,15 +45,15 @@ def dev(
         applied_url = stack.enter_context(replayed(workspace.shadow, applied))
         # The schema files load while drift is looked for (an unreadable one is reported where it was, after drift).
         loading = _start_loading(stack, workspace, source) if source is not None else None
-        drift = _settle_drift(workspace, applied_url, url, capture)
+        drift, applied_schema = _settle_drift(workspace, applied_url, url, capture)
         captured = capture_drift(config, workspace, migrations, applied_url, url, moment, name) if drift is not None else None
         if captured is not None:
             migrations = (*migrations, captured)
         if source is not None:
             # Nothing pending (the usual case): the replay just made is already the history's schema.
-            history_url = applied_url if tuple(migrations) == applied else None
+            history = (applied_url, applied_schema) if tuple(migrations) == applied else None
             online = config.online_safe if online_safe is None else online_safe
-            written = _write_schema_change(config, workspace, migrations, history_url, source, name, moment, drift, online, loading)
+            written = _write_schema_change(config, workspace, migrations, history, source, name, moment, drift, online, loading)
     if create_only:
         if written:
             output.line(f"created {', '.join(m.id for m in written)}; to change it, edit it and run `teamigrate hash`; then `teamigrate dev` applies it")
@@ -77,24 +78,25 @@ def _start_loading(stack: ExitStack, workspace: Workspace, source: Source) -> Lo
         return None  # drafted_schema_change reads them again and reports it
 
 
-def _settle_drift(workspace: Workspace, applied_url: str, url: str, capture: bool) -> Plan | None:
-    """Refuse drift with its explanation; with --capture-drift, the drift to keep as a migration (None: there is none)."""
-    drift = find_drift(workspace, applied_url, url)
+def _settle_drift(workspace: Workspace, applied_url: str, url: str, capture: bool) -> tuple[Plan | None, Schema]:
+    """Refuse drift with its explanation; with --capture-drift, the drift to keep as a migration (None: there is none).
+    And the applied history's schema."""
+    drift, applied_schema = find_drift(workspace, applied_url, url)
     if drift.is_empty:
         if capture:
             output.line("no drift: your database matches its applied migrations")
-        return None
+        return None, applied_schema
     explain_drift(drift)
     if not capture:
         raise drift_error(drift, url)
-    return drift
+    return drift, applied_schema
 
 
 def _write_schema_change(
     config: Config,
     workspace: Workspace,
     migrations: Sequence[Migration],
-    history_url: str | None,
+    history: tuple[str, Schema] | None,
     source: Source,
     name: str | None,
     moment: datetime,
@@ -102,7 +104,8 @@ def _write_schema_change(
     online_safe: bool,
     loading: LoadingFiles | None = None,
 ) -> tuple[Migration, ...]:
-    with drafted_schema_change(workspace, migrations, source, history_url, loading) as change:
+    history_url, history_schema = history if history is not None else (None, None)
+    with drafted_schema_change(workspace, migrations, source, history_url, loading, history_schema) as change:
         if change.draft.is_empty:
             return ()
         if captured is not None:

@@ -18,6 +18,7 @@ from teamigrate.history.migrations import Migration, new_migration_id
 from teamigrate.history.states import APPLIED, MISSING, blocking_problem, migration_states
 from teamigrate.history.table import now
 from teamigrate.schema.diff import diff_schemas
+from teamigrate.schema.model import Schema
 from teamigrate.schema.plan import Plan
 from teamigrate.workspace.schemas import Workspace
 
@@ -42,9 +43,11 @@ def applied_history(target: Target, migrations: Sequence[Migration]) -> tuple[Mi
     return tuple(s.migration for s in states if s.state == APPLIED and s.migration is not None)
 
 
-def find_drift(workspace: Workspace, history_url: str, database_url: str) -> Plan:
-    """What turns the replayed applied history (at `history_url`) into the database; empty when nothing drifted."""
-    return diff_schemas(*workspace.introspect_all([history_url, database_url]))  # read side by side
+def find_drift(workspace: Workspace, history_url: str, database_url: str) -> tuple[Plan, Schema]:
+    """What turns the replayed applied history (at `history_url`) into the database (empty when nothing drifted), and
+    the history's schema (which `dev` compares with the schema source next)."""
+    history, database = workspace.introspect_all([history_url, database_url])  # read side by side
+    return diff_schemas(history, database), history
 
 
 def explain_drift(plan: Plan) -> None:

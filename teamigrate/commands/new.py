@@ -183,13 +183,14 @@ def loading_schema_files(workspace: Workspace, source: Source) -> Iterator[Loadi
 @contextmanager
 def drafted_schema_change(
     workspace: Workspace, migrations: Sequence[Migration], source: Source, history_url: str | None = None,
-    loading: LoadingFiles | None = None,
+    loading: LoadingFiles | None = None, history_schema: Schema | None = None,
 ) -> Iterator[SchemaChange]:
     """From the replayed history to the schema source; on a normal exit, both schemas are left in the schema store.
 
     `history_url`, when the caller has one, is a scratch database of the caller's holding the replayed `migrations`
     (the migration is proven on it, in a transaction rolled back after); else one is made here. `loading`, when the
-    caller started it (loading_schema_files), is the schema source's database. The plans are proven
+    caller started it (loading_schema_files), is the schema source's database; `history_schema`, when the caller has
+    read `history_url` already, is its schema. The plans are proven
     by `SchemaChange.write`: the up plan as the migration file rendered from it (the file itself, replayed as `check`
     will replay it, proves more than its statements).
     """
@@ -198,8 +199,12 @@ def drafted_schema_change(
             loading = stack.enter_context(loading_schema_files(workspace, source))  # loads while the history replays
         if history_url is None:
             history_url = stack.enter_context(replayed(workspace.shadow, migrations))
+            history_schema = None  # only the caller's database's
         wanted_url = loading.url.result()
-        draft = plan_both_ways(*workspace.introspect_all([history_url, wanted_url]))
+        if history_schema is not None:
+            draft = plan_both_ways(history_schema, workspace.introspect(wanted_url))
+        else:
+            draft = plan_both_ways(*workspace.introspect_all([history_url, wanted_url]))
         change = SchemaChange(workspace, tuple(migrations), loading.files, history_url, wanted_url, draft)
         yield change
         change.remember()
