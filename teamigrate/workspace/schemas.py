@@ -35,6 +35,8 @@ from teamigrate.workspace.sources import Source, read_source
 DUMP_PREFIX = "teamigrate_dump_"
 DUMP_TEMPLATES_KEPT = 4
 _IN_USE_POLLS = 20
+# The largest database copied into the memory tablespace for a proof.
+MEMORY_COPY_LIMIT = 1 << 30
 
 
 class Workspace:
@@ -189,11 +191,13 @@ class Workspace:
             yield copy
 
     def _copy_tablespace(self, template: str) -> str | None:
-        """The memory tablespace when tmpfs has room for four times the template (a plan may rewrite its tables)."""
+        """The memory tablespace when tmpfs has room for four times the template (a plan may rewrite its tables);
+        a database with much data (a developer's, copied whole) stays on disk: its time is its bytes, not its files."""
         from teamigrate.server.memory import memory_tablespace
 
         row = self.shadow.admin().execute("SELECT pg_database_size(%s)", (template,)).fetchone()
-        return memory_tablespace(self.shadow, needs=4 * int(row[0]) if row and row[0] is not None else 0)
+        size = int(row[0]) if row and row[0] is not None else 0
+        return memory_tablespace(self.shadow, needs=4 * size) if size <= MEMORY_COPY_LIMIT else None
 
     def _dump_template(self, url: str) -> str:
         """A database on the shadow loaded from pg_dump of `url`, kept under the dump's hash: loading 2,000 tables takes
