@@ -72,6 +72,16 @@ def database(shadow_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
         yield url
 
 
+@pytest.fixture(scope="session")
+def database_pool() -> Iterator:  # type: ignore[type-arg]
+    """Databases this worker empties and hands out again instead of making new ones (tests/schema/reused_databases.py)."""
+    from tests.schema.reused_databases import DatabasePool
+
+    pool = DatabasePool("tmpool")
+    yield pool
+    pool.drop_all()
+
+
 @pytest.fixture
 def make_database(shadow_server) -> Iterator:  # type: ignore[no-untyped-def]
     """Make as many fresh databases as a test needs; all dropped afterwards."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from teamigrate.database import connect
+from teamigrate.errors import TeamigrateError
 from teamigrate.server.shadow import ShadowServer
 
 # Normalised pg_dump of an emptied database equals a new one's (the public schema is made as initdb makes it).
@@ -87,14 +90,24 @@ class DatabasePool:
             try:
                 if self._emptied(slot):
                     return slot
-            except psycopg.Error:
-                pass
+            except (psycopg.Error, TeamigrateError):
+                pass  # dropped, or its server stopped meanwhile
             self._drop(slot)
         name = f"{self._prefix}_{os.getpid()}_{next(self._names)}"
         url = server.create_database(name)
         slot = Slot(server, name, url, connect(url))
         self._slots.append(slot)
         return slot
+
+    @contextmanager
+    def borrowed(self, server: ShadowServer, count: int) -> Iterator[list[str]]:
+        """`count` empty databases' URLs, given back afterwards."""
+        slots = [self.take(server) for _ in range(count)]
+        try:
+            yield [slot.url for slot in slots]
+        finally:
+            for slot in slots:
+                self.give_back(slot)
 
     def give_back(self, slot: Slot) -> None:
         self._free.setdefault(slot.server.admin_url, []).append(slot)
@@ -115,4 +128,7 @@ class DatabasePool:
     def drop_all(self) -> None:
         self._free.clear()
         for slot in list(self._slots):
-            self._drop(slot)
+            try:
+                self._drop(slot)
+            except TeamigrateError:
+                pass  # its server is stopped: nothing left to drop on it

@@ -14,6 +14,7 @@ from teamigrate.errors import DatabaseError
 from teamigrate.schema import Hazard, Plan, Schema, diff_schemas, introspect
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.server.cluster import pg_bin_cluster
+from tests.schema.reused_databases import DatabasePool
 
 # (name, a.sql, b.sql): one case per kind and for the interactions that need ordering.
 CASES = [
@@ -85,8 +86,8 @@ def combined(*names: str) -> str:
 
 
 @pytest.fixture
-def two_databases(shadow_server: ShadowServer) -> Iterator[tuple[str, str]]:
-    with shadow_server.scratch() as a, shadow_server.scratch() as b:
+def two_databases(shadow_server: ShadowServer, database_pool: DatabasePool) -> Iterator[tuple[str, str]]:
+    with database_pool.borrowed(shadow_server, 2) as (a, b):
         yield a, b
 
 
@@ -189,18 +190,18 @@ def pg15_server(pg15_bin: Path) -> ShadowServer:
 
 
 @pytest.mark.parametrize(("a_sql", "b_sql"), [(a, b) for _, a, b in CASES], ids=[name for name, _, _ in CASES])
-def test_round_trip_on_postgresql_15(pg15_server: ShadowServer, a_sql: str, b_sql: str) -> None:
-    with pg15_server.scratch() as a, pg15_server.scratch() as b:
+def test_round_trip_on_postgresql_15(pg15_server: ShadowServer, database_pool: DatabasePool, a_sql: str, b_sql: str) -> None:
+    with database_pool.borrowed(pg15_server, 2) as (a, b):
         with connect(a) as conn:
             assert conn.info.server_version // 10000 == 15
         assert_round_trip(a, b, a_sql, b_sql)
 
 
-def test_same_schema_on_15_and_18_compares_equal(pg15_server: ShadowServer, shadow_server: ShadowServer) -> None:
+def test_same_schema_on_15_and_18_compares_equal(pg15_server: ShadowServer, shadow_server: ShadowServer, database_pool: DatabasePool) -> None:
     # Not views: PostgreSQL 16 stopped qualifying columns in pg_get_viewdef, so view text
     # differs across versions (why the shadow can run the production version: shadow_pg_bin).
     sql = combined("enum_value_in_middle", "domain", "indexes", "constraints", "columns", "policies", "partitions", "triggers")
-    with pg15_server.scratch() as old, shadow_server.scratch() as new:
+    with database_pool.borrowed(pg15_server, 1) as (old,), database_pool.borrowed(shadow_server, 1) as (new,):
         assert diff_schemas(load(old, sql), load(new, sql)).is_empty
 
 
