@@ -36,9 +36,12 @@ def _compared(config: Config, from_text: str, to_text: str, *, verify: bool = Fa
 
 def compare_sources(config: Config, from_text: str, to_text: str, *, verify: bool = True, include_grants: bool = False) -> Plan:
     with _compared(config, from_text, to_text, verify=verify) as (workspace, source_url, target_url, source_schema, target_schema):
-        plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
-        if verify:
-            prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants, source=source_schema, target_url=target_url)
+        # Schemas that differ (the comparison stops at the first difference) give a plan to prove: its copy of the
+        # source is made while the plan is worked out.
+        with workspace.copy_ahead(source_url if verify and source_schema != target_schema else None):
+            plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
+            if verify:
+                prove_plan(workspace, source_url, plan, target_schema, include_grants=include_grants, source=source_schema, target_url=target_url)
     return plan
 
 

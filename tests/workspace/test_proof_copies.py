@@ -1,20 +1,23 @@
 """The proof's copy of a live source: made by template in the memory tablespace, right after the command's own
-introspection, and a plan that changes more than it should (CASCADE) is still caught on it."""
+introspection (or begun beside the diff), by pg_dump started ahead for one on another server; and a plan that changes
+more than it should (CASCADE) is still caught on it."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from teamigrate.config import Config
+from teamigrate.database import url_database
 from teamigrate.errors import TeamigrateError
 from teamigrate.schema.plan import Plan, Statement
 from teamigrate.server.memory import TABLESPACE, memory_tablespace
-from teamigrate.server.shadow import SCRATCH_PREFIX, ShadowServer
+from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.proof import prove_plan
-from teamigrate.workspace.schemas import DUMP_PREFIX, Workspace
+from teamigrate.workspace.schemas import DUMP_PREFIX, Workspace, _pg_dump_schema
 
 BEFORE = """CREATE TABLE accounts (id bigint PRIMARY KEY);
 CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));
@@ -35,10 +38,6 @@ def _loaded(make_database, sql: str) -> str:  # type: ignore[no-untyped-def]
     return url
 
 
-def _names(shadow_server, prefix: str) -> set[str]:  # type: ignore[no-untyped-def]
-    return {name for (name,) in shadow_server.admin().execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)).fetchall()}
-
-
 @pytest.fixture
 def sides(shadow_server, make_database):  # type: ignore[no-untyped-def]
     if memory_tablespace(shadow_server) is None:
@@ -50,12 +49,13 @@ def sides(shadow_server, make_database):  # type: ignore[no-untyped-def]
 
 def test_the_copy_is_made_in_memory_by_template_right_after_the_introspection(shadow_server, sides) -> None:  # type: ignore[no-untyped-def]
     workspace, before, after = sides
-    dumps, scratches = _names(shadow_server, DUMP_PREFIX), _names(shadow_server, SCRATCH_PREFIX)
+    dumped = DUMP_PREFIX + hashlib.sha256(_pg_dump_schema(shadow_server, before).encode()).hexdigest()[:24]
+    shadow_server.drop_database(dumped)
     source, target = workspace.introspect_all([before, after])  # sessions on `before` that have only just closed
     plan = Plan([IN_MEMORY, Statement("ALTER TABLE public.accounts ADD COLUMN note text")])
     prove_plan(workspace, before, plan, target, source=source, target_url=after)
-    # a template copy, not a pg_dump load; dropped after; the source untouched
-    assert _names(shadow_server, DUMP_PREFIX) == dumps and _names(shadow_server, SCRATCH_PREFIX) == scratches
+    # a template copy, not a pg_dump load; the source untouched
+    assert not shadow_server.database_exists(dumped)
     assert workspace.introspect(before) == source
 
 
@@ -103,3 +103,16 @@ def test_a_source_on_another_server_is_dumped_beside_the_introspection(shadow_se
         assert unused.poll() is not None and not workspace._dumps
     finally:
         other.drop_database(name)
+
+
+def test_a_copy_made_ahead_is_the_proofs_or_is_dropped(shadow_server, sides) -> None:  # type: ignore[no-untyped-def]
+    workspace, before, _ = sides
+    with workspace.copy_ahead(before):
+        made = url_database(workspace._copies[before].made.result())
+        assert shadow_server.database_exists(made)  # made before anyone asked
+        with workspace.copy_of(before) as copy:
+            assert url_database(copy) == made and not workspace._copies
+    assert not shadow_server.database_exists(made)
+    with workspace.copy_ahead(before):
+        unused = url_database(workspace._copies[before].made.result())
+    assert not shadow_server.database_exists(unused) and not workspace._copies  # not taken: dropped
