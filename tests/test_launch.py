@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from teamigrate.launch import _plain
-from tests.conftest import Project, run_process
+from tests.conftest import Project, run_cli, run_process
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["deploy"], (None, False)),
-    (["--debug", "deploy"], (None, True)),
-    (["--config", "other.yaml", "--debug", "deploy"], ("other.yaml", True)),
+    (["deploy"], ("deploy", None, False, frozenset())),
+    (["--debug", "deploy"], ("deploy", None, True, frozenset())),
+    (["--config", "other.yaml", "--debug", "deploy"], ("deploy", "other.yaml", True, frozenset())),
+    (["check", "--staged"], ("check", None, False, frozenset({"--staged"}))),
+    (["--debug", "check", "--json", "--no-cache", "--drift"], ("check", None, True, frozenset({"--json", "--no-cache", "--drift"}))),
+    (["check", "--staged", "--staged"], None),
+    (["check", "--base", "main"], None),  # an option with a value: typer's
+    (["check", "--format", "github"], None),
     (["deploy", "--help"], None),
+    (["deploy", "--dry-run"], None),
     (["deploy", "--config", "x.yaml"], None),  # typer refuses a global option after the command: so must we
     (["--config", "--debug", "deploy"], None),
     (["status"], None),
+    (["--debug"], None),
     ([], None),
 ])
-def test_only_a_bare_deploy_skips_typer(args: list[str], expected: tuple[str | None, bool] | None) -> None:
+def test_only_deploy_and_check_with_plain_flags_skip_typer(args: list[str], expected: tuple[str, str | None, bool, frozenset[str]] | None) -> None:
     assert _plain(args) == expected
+
+
+def test_check_without_typer_reports_and_fails_as_through_typer(project: Project) -> None:
+    project.write("migrations/20260101000000_first/migration.sql", "CREATE TABLE a (id int PRIMARY KEY);\n")
+    project.ok("hash")
+    here = run_cli(["check", "--json", "--no-cache"], project.root)
+    alone = run_process(["check", "--json", "--no-cache"], project.root, {"PYTHONPROFILEIMPORTTIME": "1", "TEAMIGRATE_DAEMON": "0"})
+    imported = {line.split("|")[-1].strip() for line in alone.stderr.splitlines() if line.startswith("import time:")}
+    assert "teamigrate.commands.check" in imported and not {"typer", "teamigrate.cli"} & imported
+    assert (alone.returncode, json.loads(alone.stdout)) == (here.returncode, json.loads(here.stdout)) and here.returncode == 0
+
+    project.write("migrations/20260101000100_broken/migration.sql", "CREATE TABLE b (id int PRIMARY KEY;\n")
+    project.ok("hash")
+    here = run_cli(["check", "--staged"], project.root)
+    alone = run_process(["check", "--staged"], project.root, {"TEAMIGRATE_DAEMON": "0"})
+    assert alone.returncode == here.returncode == 1
+    assert alone.stderr == here.stderr and "error[" in alone.stderr and "Traceback" not in alone.stderr
 
 
 def test_deploy_without_typer_applies_and_fails_as_through_typer(project: Project) -> None:
