@@ -70,7 +70,8 @@ class DatabaseCopies:
             " WHERE starts_with(datname, %s) ORDER BY datname",
             (prefix,),
         ).fetchall()
-        return [(name, comment, int(size)) for name, comment, size in rows]
+        # A database being dropped meanwhile has no size (NULL): it is not listed.
+        return [(name, comment, int(size)) for name, comment, size in rows if size is not None]
 
     def replace_with(self, source: str, keep_as: str, comment: str) -> None:
         """Make the database a copy of `source`; the database as it was is kept as `keep_as` (with `comment`).
