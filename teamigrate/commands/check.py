@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from teamigrate.errors import MigrationError, TeamigrateError
 from teamigrate.git import GitRepository, blob_id
 from teamigrate.history.migrations import DOWN_FILE, MIGRATION_FILE, SUM_FILE, Migration, inside_project, migrations_from_files
 from teamigrate.history.sumfile import verify
+from teamigrate.commands.check_formats import Finding, print_for_forge
 from teamigrate.commands.main_branch import find_main
 from teamigrate.planners.mainline import MainLine, main_line
 
@@ -26,25 +27,6 @@ if TYPE_CHECKING:
 
 STATE_FOLDER = ".teamigrate"
 STAMP_FILE = "check.ok"
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    hint: str
-    migration: str | None = None
-    # Where it is, relative to the project folder, for annotations on a pull request's lines (None: no one file).
-    path: str | None = None
-    line: int | None = None
-
-    @classmethod
-    def from_error(cls, err: TeamigrateError) -> Finding:
-        return cls(err.code, err.message, err.hint, getattr(err, "migration_id", None), line=getattr(err, "line", None))
-
-    def as_json(self) -> dict[str, object]:
-        found = asdict(self)
-        return {key: value for key, value in found.items() if value is not None or key not in ("path", "line")}
 
 
 @dataclass(frozen=True)
@@ -441,8 +423,6 @@ def check(config: Config, *, staged: bool = False, drift: bool = False, as_json:
     if as_json or format == "json":
         output.raw(report_json(report) + "\n")
     elif format in ("github", "gitlab"):
-        from teamigrate.commands.check_formats import print_for_forge
-
         print_for_forge(config, report.findings, format)
         if report.ok:
             output.note(f"check passed: {output.count(report.migrations, 'migration')}")

@@ -1,4 +1,4 @@
-"""`check --format github|gitlab`: findings as GitHub Actions workflow commands, or as a GitLab Code Quality report."""
+"""check's findings (`Finding`), and `check --format github|gitlab`: as GitHub Actions workflow commands, or as a GitLab Code Quality report."""
 
 from __future__ import annotations
 
@@ -6,20 +6,37 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from teamigrate import output
 from teamigrate.config import Config
+from teamigrate.errors import TeamigrateError
 from teamigrate.git import GitRepository
 from teamigrate.history.migrations import MIGRATION_FILE, SUM_FILE
 
-if TYPE_CHECKING:
-    from teamigrate.commands.check import Finding
-
 SUM_CODES = frozenset({"TM207", "TM208", "TM209", "TM210"})
 SCHEMA_CODES = frozenset({"TM303", "TM524"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    hint: str
+    migration: str | None = None
+    # Where it is, relative to the project folder, for annotations on a pull request's lines (None: no one file).
+    path: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def from_error(cls, err: TeamigrateError) -> Finding:
+        return cls(err.code, err.message, err.hint, getattr(err, "migration_id", None), line=getattr(err, "line", None))
+
+    def as_json(self) -> dict[str, object]:
+        found = asdict(self)
+        return {key: value for key, value in found.items() if value is not None or key not in ("path", "line")}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from teamigrate.commands.check import Finding
+from teamigrate.commands.check_formats import Finding
 from teamigrate.commands.check_formats import Layout, github_annotations
 from tests.commands.conftest import Team, assert_refused
 
