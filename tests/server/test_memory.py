@@ -45,6 +45,8 @@ def _tablespace_of(shadow: ShadowServer, database: str) -> str:
 
 
 def _location(shadow: ShadowServer) -> Path:
+    # Made if missing: under xdist any test of the module may be the first on its worker's server.
+    assert memory_tablespace(shadow) == TABLESPACE
     row = shadow.admin().execute("SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = %s", (TABLESPACE,)).fetchone()
     assert row is not None
     return Path(row[0])
