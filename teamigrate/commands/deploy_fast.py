@@ -27,7 +27,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from teamigrate import output
 from teamigrate.config import Config
@@ -36,7 +35,7 @@ from teamigrate.errors import DatabaseError
 from teamigrate.history.batches import batch_sql, next_batch, session_sql
 from teamigrate.history.locks import BLOCKERS_SQL, Blocker, lock_policy
 from teamigrate.history.migrations import Migration
-from teamigrate.history.rows import COLUMNS, HistoryRow, create_lock_key, history_lock_key, qualified_ident, split_name
+from teamigrate.history.rows import COLUMNS, HistoryRow, create_lock_key, create_table_sql, history_lock_key, qualified_ident, split_name
 from teamigrate.history.states import APPLIED, PENDING, blocking_problem, migration_states, unrecorded_replacements
 from teamigrate.libpq import ConnectFailed, Libpq, QueryFailed, Session, load
 
@@ -134,13 +133,9 @@ def _history_ready(session: Session, qualified_name: str) -> bool:
     schema, table = split_name(qualified_name)
     shape = _shape(session, schema, table)
     if shape is None:
-        script = (Path(__file__).parent.parent / "history" / "sql" / "create_history_table.sql").read_text(encoding="utf-8")
         schema_missing = not session.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])
-        session.send(
-            f"BEGIN;\nSELECT pg_advisory_xact_lock({create_lock_key(qualified_name)});\n"
-            + (f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)};\n" if schema_missing else "")
-            + script.format(schema=quote_ident(schema), table=quote_ident(table)) + "\n;\nCOMMIT;"
-        )
+        create = create_table_sql(qualified_name, with_schema=schema_missing)
+        session.send(f"BEGIN;\nSELECT pg_advisory_xact_lock({create_lock_key(qualified_name)});\n{create}\n;\nCOMMIT;")
         shape = _shape(session, schema, table)
     return shape is not None and shape[0] in ("r", "p") and set(COLUMNS) <= set(json.loads(shape[1] or "[]"))
 

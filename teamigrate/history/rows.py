@@ -2,7 +2,7 @@
 
 Public API: `HistoryRow` (one row, frozen), `STATES`, `COLUMNS`, `now()`,
 `history_lock_key(qualified_name)` and `create_lock_key(qualified_name)` (the
-advisory locks every writer of that history takes), `qualified_ident(name)`,
+advisory locks every writer of that history takes), `qualified_ident(name)`, `create_table_sql(name, with_schema=…)`,
 `applied_row_sql(table_ident, migration, git_commit)` (the row and its end) and `text_literal(value)`.
 
 history/table.py reads and writes the table through psycopg; the deploy that
@@ -16,6 +16,7 @@ import getpass
 import hashlib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from datetime import datetime, timezone
 
 from teamigrate.database import quote_ident
@@ -84,6 +85,15 @@ def split_name(qualified_name: str) -> tuple[str, str]:
 def qualified_ident(qualified_name: str) -> str:
     """`"schema"."table"`, quoted as psycopg's sql.Identifier quotes it."""
     return ".".join(map(quote_ident, split_name(qualified_name)))
+
+
+def create_table_sql(qualified_name: str, *, with_schema: bool) -> str:
+    """The statements that create the history table (history/sql/create_history_table.sql), and its schema first
+    `with_schema` (only when it is missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+    schema is there, which a role that may only use its own schema lacks)."""
+    schema, table = map(quote_ident, split_name(qualified_name))
+    script = (Path(__file__).parent / "sql" / "create_history_table.sql").read_text(encoding="utf-8")
+    return (f"CREATE SCHEMA IF NOT EXISTS {schema};\n" if with_schema else "") + script.format(schema=schema, table=table)
 
 
 def text_literal(value: str | None) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from importlib import resources
 
 import psycopg
 from psycopg import sql
@@ -29,7 +28,7 @@ from psycopg.rows import dict_row
 
 from teamigrate.errors import DatabaseError
 from teamigrate.history.migrations import Migration
-from teamigrate.history.rows import COLUMNS, STATES, HistoryRow, create_lock_key, history_lock_key, now, os_user, split_name
+from teamigrate.history.rows import COLUMNS, STATES, HistoryRow, create_lock_key, create_table_sql, history_lock_key, now, os_user, split_name
 
 __all__ = ["STATES", "HistoryRow", "HistoryTable", "now"]
 
@@ -80,12 +79,7 @@ class HistoryTable:
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (create_lock_key(self.qualified_name),))
             kind = self._relkind()
             if kind is None:
-                if not self._schema_exists():
-                    # Only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
-                    # when the schema is there, which a role that may only use its own schema lacks.
-                    self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-                script = resources.files("teamigrate.history").joinpath("sql/create_history_table.sql").read_text(encoding="utf-8")
-                self.conn.execute(sql.SQL(script).format(schema=sql.Identifier(self.schema), table=sql.Identifier(self.table)))
+                self.conn.execute(create_table_sql(self.qualified_name, with_schema=not self._schema_exists()))
             else:
                 self._check_shape(kind)
         self._ensured = True
