@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -72,3 +74,22 @@ def test_deploy_without_typer_applies_and_fails_as_through_typer(project: Projec
     assert lines[1].startswith("hint: ") and len(lines) == 2, failed.stderr
     with_debug = run_process(["--debug", "deploy"], project.root, {"DATABASE_URL": missing})
     assert with_debug.returncode == 1 and "Traceback" in with_debug.stderr
+
+
+def _ends(code: str) -> subprocess.CompletedProcess[str]:
+    """A process that imports launch, runs `code`, then ends through launch._exit."""
+    return subprocess.run([sys.executable, "-c", f"import atexit, sys, threading, time\nfrom teamigrate.launch import _exit\n{code}"],
+                          capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize(("code", "status", "stdout", "stderr"), [
+    ("atexit.register(lambda: print('callback'))\nprint('written', end='')\n_exit(3)", 3, "writtencallback\n", ""),
+    ("sys.stdout.write('unflushed')\n_exit(None)", 0, "unflushed", ""),
+    ("_exit('a message for stderr')", 1, "", "a message for stderr\n"),
+    ("_exit(256 + 7)", 7, "", ""),
+    # Another thread alive: the ordinary exit, which waits for it (and runs the callbacks once).
+    ("atexit.register(lambda: print('callback'))\nthreading.Thread(target=lambda: (time.sleep(0.3), print('thread'))).start()\n_exit(4)", 4, "thread\ncallback\n", ""),
+])
+def test_the_quick_exit_keeps_what_an_ordinary_exit_does(code: str, status: int, stdout: str, stderr: str) -> None:
+    ended = _ends(code)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (status, stdout, stderr)
