@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +76,8 @@ def error(err: TeamigrateError) -> None:
 
 
 def json_document(value: Any) -> None:
+    import json  # only for --json
+
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
     sys.stdout.flush()
 

@@ -23,7 +23,6 @@ Public API: `deploy_fast(config, url, migrations, git_commit) -> FastDeploy | No
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -137,14 +136,15 @@ def _history_ready(session: Session, qualified_name: str) -> bool:
         create = create_table_sql(qualified_name, with_schema=schema_missing)
         session.send(f"BEGIN;\nSELECT pg_advisory_xact_lock({create_lock_key(qualified_name)});\n{create}\n;\nCOMMIT;")
         shape = _shape(session, schema, table)
-    return shape is not None and shape[0] in ("r", "p") and set(COLUMNS) <= set(json.loads(shape[1] or "[]"))
+    return shape is not None and shape[0] in ("r", "p") and shape[1] == str(len(COLUMNS))
 
 
 def _shape(session: Session, schema: str, table: str) -> tuple[str | None, str | None] | None:
+    """The table's relkind, and how many of COLUMNS it has."""
     found = session.query(
-        "SELECT c.relkind::text, to_json(array(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped))::text "
+        "SELECT c.relkind::text, (SELECT count(*) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped AND attname = ANY($3::text[]))::text "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-        [schema, table],
+        [schema, table, _id_array(COLUMNS)],
     )
     return (found[0][0], found[0][1]) if found else None
 
@@ -152,7 +152,7 @@ def _shape(session: Session, schema: str, table: str) -> tuple[str | None, str |
 def _rows(session: Session, table: str) -> tuple[HistoryRow, ...]:
     times = {"started_at", "finished_at"}
     columns = ", ".join(
-        f"extract(epoch FROM {quote_ident(c)})::text" if c in times else f"to_json({quote_ident(c)})::text" if c == "replaces" else f"{quote_ident(c)}::text"
+        f"extract(epoch FROM {quote_ident(c)})::text" if c in times else f"CASE WHEN cardinality({quote_ident(c)}) > 0 THEN to_json({quote_ident(c)})::text END" if c == "replaces" else f"{quote_ident(c)}::text"
         for c in COLUMNS
     )
     return tuple(_row(dict(zip(COLUMNS, values))) for values in session.query(f"SELECT {columns} FROM {table} ORDER BY id"))
@@ -172,12 +172,20 @@ def _row(values: dict[str, str | None]) -> HistoryRow:
         id=str(values["id"]), checksum=str(values["checksum"]), state=str(values["state"]), started_at=started,
         finished_at=_moment(values["finished_at"]), duration_ms=number(values["duration_ms"]), applied_by=str(values["applied_by"]),
         os_user=values["os_user"], git_commit=values["git_commit"], error=values["error"], error_line=number(values["error_line"]),
-        down_sql=values["down_sql"], replaces=tuple(json.loads(values["replaces"] or "[]")),
+        down_sql=values["down_sql"], replaces=_ids(values["replaces"]),
     )
 
 
+def _ids(replaces: str | None) -> tuple[str, ...]:
+    if replaces is None:
+        return ()  # as nearly every row: json is imported for a squash's row only
+    import json
+
+    return tuple(json.loads(replaces))
+
+
 def _id_array(ids: Sequence[str]) -> str:
-    return "{" + ",".join(f'"{migration_id}"' for migration_id in ids) + "}"  # ids are [0-9a-z_]
+    return "{" + ",".join(f'"{migration_id}"' for migration_id in ids) + "}"  # ids and COLUMNS are [0-9a-z_]
 
 
 def _committed(session: Session, table: str, batch: Sequence[Migration]) -> list[Migration]:

@@ -18,7 +18,6 @@ Public API:
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -71,6 +70,8 @@ class LockPolicy:
 
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based): doubling, capped, with jitter."""
+        import random  # only when a lock wait is retried
+
         ceiling = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (retry - 1))
         return random.uniform(ceiling / 2, ceiling)
 

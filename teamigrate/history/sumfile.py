@@ -32,7 +32,6 @@ import base64
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +130,8 @@ class SumFile:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and a rename, so readers never see half a file."""
+    import tempfile  # 2 ms (shutil, bz2, lzma): not for the commands that only read the sum file
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from teamigrate.commands.deploy import apply_pending
+from teamigrate.commands.deploy_fast import _rows
 from teamigrate.config import load_config
 from teamigrate.git import head_commit
+from teamigrate.history.rows import qualified_ident
 from teamigrate.libpq import QueryFailed, load
 from teamigrate.workspace.project import checked_out_migrations, open_target
 from tests.commands.test_deploy import HISTORY, add_migration, one_error
@@ -151,3 +153,31 @@ def test_a_transaction_control_statement_in_a_migration_is_refused_before_anythi
     error = one_error(run_process(["deploy"], project.root), "TM213")
     assert "20261201000100_commit/migration.sql line 2" in error
     assert project.sql("SELECT to_regclass('a') IS NOT NULL, to_regclass('b') IS NULL, to_regclass('c') IS NULL") == [(True, True, True)]
+
+
+def test_after_a_squash_is_recorded_the_next_deploy_stays_on_libpq_and_reads_the_rows_psycopg_reads(project: Project) -> None:
+    add_migration(project, "20261201000000_a", "CREATE TABLE a (id int);\n")
+    add_migration(project, "20261201000100_b", "CREATE TABLE b (id int);\n")
+    project.ok("hash")
+    project.ok("deploy")
+    project.ok("squash", "--to", "20261201000100_b", "--name", "ab")
+    project.ok("deploy")  # records the squash, with the two it replaces
+    add_migration(project, "20261201000200_c", "CREATE TABLE c (id int);\n")
+    project.ok("hash")
+    done = run_process(["deploy"], project.root, {"PYTHONPROFILEIMPORTTIME": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "psycopg" not in {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert [line.split(" (")[0] for line in done.stdout.splitlines()] == ["applied 20261201000200_c", f"deployed 1 migration to {project.database_url}"]
+
+    # Every row as libpq reads it is the row psycopg reads: the squash's replaces, the clocks, the empty ones.
+    config = load_config(explicit=project.root / "teamigrate.yaml")
+    libpq = load()
+    assert libpq is not None
+    session = libpq.connect(project.database_url)
+    try:
+        fast = _rows(session, qualified_ident(config.history_table))
+    finally:
+        session.close()
+    with open_target(config, project.database_url) as target:
+        assert fast == target.table.rows()
+    assert [row.replaces for row in fast if row.replaces] == [("20261201000000_a", "20261201000100_b")]
