@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -292,5 +292,20 @@ def blob_id(data: bytes, like: str) -> str:
 
 def head_commit(path: Path) -> str | None:
     """The checked-out commit of the repository holding `path`; None outside git or before the first commit."""
-    repository = GitRepository.find(path)
-    return repository.head_commit() if repository else None
+    return head_commit_later(path)()
+
+
+def head_commit_later(path: Path) -> Callable[[], str | None]:
+    """head_commit(path), asked now and answered when the returned function is called: one git process,
+    which runs while the caller goes on (deploy reads its migrations meanwhile)."""
+    try:
+        process = subprocess.Popen(["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=path, env=clean_environment(),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:  # no git, or no such folder
+        return lambda: None
+
+    def answer() -> str | None:
+        found = process.communicate()[0].decode(errors="replace").strip()
+        return found if process.returncode == 0 and found else None
+
+    return answer

@@ -180,3 +180,19 @@ def test_rebase_in_progress_swaps_ours_and_theirs(repo: Path) -> None:
     assert integration is not None
     # git's "ours" is main here; teamigrate names the sides by what they are.
     assert (integration.kind, integration.other, integration.branch) == ("rebase", main, feature)
+
+
+def test_head_commit_from_any_folder_of_the_work_tree_and_none_where_there_is_none(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from teamigrate.git import head_commit, head_commit_later
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    answer = head_commit_later(repo)
+    assert answer() == head
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))  # a hook's variable: ignored
+    assert head_commit(repo) == head and head_commit(repo / "migrations") == head
+    assert head_commit(other) is None  # no commit yet
+    assert head_commit(tmp_path) is None  # not a repository
+    assert head_commit(tmp_path / "missing") is None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from teamigrate import output
 from teamigrate.config import Config
 from teamigrate.database import mask_url
-from teamigrate.git import head_commit
+from teamigrate.git import head_commit_later
 from teamigrate.commands.deploy_fast import FastDeploy, deploy_fast
 from teamigrate.history.locks import Blocker, BlockerWatch, LockPolicy, LockRetries, LockWait, describe_blockers, lock_policy, show_duration
 from teamigrate.history.migrations import Migration
@@ -32,11 +32,12 @@ if TYPE_CHECKING:  # the dry run's; imported there, so that a deploy does not im
 
 
 def deploy(config: Config, url: str | None = None, dry_run: bool = False, as_json: bool = False) -> int:
-    # Everything about the files is checked before the database is touched.
+    # Everything about the files is checked before the database is touched (git names HEAD meanwhile).
+    head = head_commit_later(config.root)
     migrations = checked_out_migrations(config)
     if dry_run:
         return _dry_run(config, migrations, url, as_json)
-    git_commit = head_commit(config.root)
+    git_commit = head()
     fast = deploy_fast(config, url, migrations, git_commit)
     if fast is not None and fast.finished:
         _report(fast.applied, len(migrations), url or config.database_url)
