@@ -32,7 +32,7 @@ from teamigrate.config import Config
 from teamigrate.database import connection_error, quote_ident
 from teamigrate.errors import DatabaseError
 from teamigrate.history.batches import batch_sql, next_batch, session_sql
-from teamigrate.history.locks import BLOCKERS_SQL, Blocker, lock_policy
+from teamigrate.history.locks import BLOCKERS_SQL, Blocker, LockPolicy, lock_policy
 from teamigrate.history.migrations import Migration
 from teamigrate.history.rows import COLUMNS, HistoryRow, create_lock_key, create_table_sql, history_lock_key, qualified_ident, split_name
 from teamigrate.history.states import APPLIED, PENDING, blocking_problem, migration_states, unrecorded_replacements
@@ -95,15 +95,15 @@ def _deploy(libpq: Libpq, session: Session, url: str, config: Config, migrations
     applied = 0
     with output.progress("deploying", len(todo)) as bar:
         batch = next_batch(todo)
-        text = batch_sql(batch, table, git_commit, policy, session.server_version)
+        text = _batch_text(batch, table, git_commit, policy, session.server_version)
         while batch:
             watch = _BlockerWatch(libpq, url, session.backend_pid)
             session.submit(text)
             # The next batch's text is made while the server runs this one.
             following = next_batch(todo[len(batch):])
-            text = batch_sql(following, table, git_commit, policy, session.server_version) if following else ""
+            text = _batch_text(following, table, git_commit, policy, session.server_version) if following else ""
             try:
-                session.collect(wait=watch.sample)
+                durations = _by_id(session.collect(wait=watch.sample))
                 done, failure = batch, None
             except QueryFailed as exc:
                 if session.broken:
@@ -112,9 +112,9 @@ def _deploy(libpq: Libpq, session: Session, url: str, config: Config, migrations
                     session.send("ROLLBACK")
                 session.send(session_sql(session.server_version))
                 done, failure = _committed(session, table, batch), exc
+                durations = _durations(session, table, [m.id for m in done])
             finally:
                 watch.close()
-            durations = _durations(session, table, [m.id for m in done])
             for migration in done:
                 output.line(f"applied {migration.id} ({durations.get(migration.id, 0):.0f} ms)")
                 bar.advance(migration.id)
@@ -199,10 +199,19 @@ def _committed(session: Session, table: str, batch: Sequence[Migration]) -> list
     return done
 
 
+def _batch_text(batch: Sequence[Migration], table: str, git_commit: str | None, policy: LockPolicy, server_version: int) -> str:
+    """The batch, then the durations its rows recorded: their last result, in the same round trip."""
+    return batch_sql(batch, table, git_commit, policy, server_version) + _DURATIONS.format(table=table, ids=f"'{_id_array([m.id for m in batch])}'") + ";\n"
+
+
+_DURATIONS = "SELECT id, duration_ms FROM {table} WHERE id = ANY({ids}::text[]) AND state = 'applied'"
+
+
 def _durations(session: Session, table: str, ids: Sequence[str]) -> dict[str, int]:
-    if not ids:
-        return {}
-    rows = session.query(f"SELECT id, duration_ms FROM {table} WHERE id = ANY($1::text[]) AND state = 'applied'", [_id_array(ids)])
+    return _by_id(session.query(_DURATIONS.format(table=table, ids="$1"), [_id_array(ids)])) if ids else {}
+
+
+def _by_id(rows: Sequence[tuple[str | None, ...]]) -> dict[str, int]:
     return {str(row[0]): int(row[1] or 0) for row in rows}
 
 

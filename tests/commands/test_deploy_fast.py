@@ -34,6 +34,8 @@ def test_it_writes_the_rows_the_psycopg_path_writes_and_times_each_migration_on_
     assert [line.split(" (")[0] for line in done.stdout.splitlines()] == [
         "applied 20261201000000_a", "applied 20261201000100_slow", "applied 20261201000200_c", f"deployed 3 migrations to {project.database_url}",
     ]
+    printed = {line.split()[1]: int(line.split("(")[1].split()[0]) for line in done.stdout.splitlines() if line.startswith("applied")}
+    assert printed["20261201000100_slow"] >= 300 and printed["20261201000000_a"] < 200, printed  # each its own row's duration
 
     # The psycopg path on a second database: the same rows, clocks aside.
     other = make_database()
