@@ -4,8 +4,9 @@ Public API: `batchable(migration)`, `code_only(sql)`, `next_batch(pending)`, `ba
 table_ident, git_commit, locks, server_version)`, `session_sql(server_version)`;
 `BATCH_MIGRATIONS`, `BATCH_BYTES`.
 
-A batch is one simple query: `BEGIN; <history row>; <migration>; RESET ALL;
-<its end>; COMMIT;` for each migration. PostgreSQL runs them in order and stops at the
+A batch is one simple query: the PREPARE of its history statements, then
+`BEGIN; <history row>; <migration>; RESET ALL; <its end>; COMMIT;` for each
+migration, then their DEALLOCATE. PostgreSQL runs them in order and stops at the
 first error, whose transaction it rolls back, leaving the ones before it
 committed (history/apply.py and commands/deploy_fast.py send it; standard
 library only, so that the second need not import psycopg).
@@ -13,12 +14,13 @@ library only, so that the second need not import psycopg).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from teamigrate.history.migrations import Migration
-from teamigrate.history.rows import applied_row_sql
+from teamigrate.history.rows import applied_row_sql, prepared_row_sql
 
 if TYPE_CHECKING:
     from teamigrate.history.locks import LockPolicy
@@ -32,6 +34,10 @@ BATCH_BYTES = 1 << 20
 # 10 ms per 1,000 lines, and psycopg's import 0.1 s).
 _NEEDS_STATEMENTS_IN_TEXT = re.compile(r"\\|\bCOPY\b", re.IGNORECASE)
 _TRANSACTION_CONTROL = re.compile(r"(?:^|;)\s*(?:BEGIN|COMMIT|END|ROLLBACK|ABORT|START)\b", re.IGNORECASE | re.MULTILINE)
+# A migration that deallocates prepared statements would take the batch's history statements with it.
+_DEALLOCATE = re.compile(r"\bDEALLOCATE\b", re.IGNORECASE)
+# Each batch's prepared statements have their own names (teamigrate_<n>_row, _end) in this process's sessions.
+_BATCH_NAMES = itertools.count(1)
 
 
 def batchable(migration: Migration) -> bool:
@@ -42,7 +48,10 @@ def batchable(migration: Migration) -> bool:
     lexer does; a backslash (a psql command, or an escape that could hide a quote) sends it the slow way.
     """
     sql = migration.sql
-    return migration.transactional and not _NEEDS_STATEMENTS_IN_TEXT.search(sql) and not _TRANSACTION_CONTROL.search(code_only(sql))
+    if not migration.transactional or _NEEDS_STATEMENTS_IN_TEXT.search(sql):
+        return False
+    code = code_only(sql)
+    return not _TRANSACTION_CONTROL.search(code) and not _DEALLOCATE.search(code)
 
 
 def next_batch(pending: Sequence[Migration]) -> list[Migration]:
@@ -71,10 +80,13 @@ def batch_sql(batch: Sequence[Migration], table_ident: str, git_commit: str | No
     session = session_sql(server_version)
     # "\n;\n" ends a last statement without a semicolon, or a trailing -- comment, before what follows.
     # pg_stat_activity shows the whole batch as the query; its application_name says which migration runs.
-    parts = []
+    name = f"teamigrate_{next(_BATCH_NAMES)}"
+    prepare, deallocate = prepared_row_sql(table_ident, name)
+    parts = [prepare]
     for m in batch:
-        row, finished = applied_row_sql(table_ident, m, git_commit)
+        row, finished = applied_row_sql(name, m, git_commit)
         parts.append(f"BEGIN;\nSET LOCAL application_name = '{application_name(m)}';\n{_lock_settings(m, locks)}{row};\n{m.sql}\n;\n{session}{finished};\nCOMMIT;\n")
+    parts.append(deallocate)
     return "".join(parts)
 
 

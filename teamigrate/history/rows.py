@@ -3,7 +3,8 @@
 Public API: `HistoryRow` (one row, frozen), `STATES`, `COLUMNS`, `now()`,
 `history_lock_key(qualified_name)` and `create_lock_key(qualified_name)` (the
 advisory locks every writer of that history takes), `qualified_ident(name)`, `create_table_sql(name, with_schema=…)`,
-`applied_row_sql(table_ident, migration, git_commit)` (the row and its end) and `text_literal(value)`.
+`prepared_row_sql(table_ident, name)` and `applied_row_sql(name, migration, git_commit)` (the row and its end)
+and `text_literal(value)`.
 
 history/table.py reads and writes the table through psycopg; the deploy that
 talks to libpq directly (commands/deploy_fast.py) writes the same rows with
@@ -106,22 +107,34 @@ def text_literal(value: str | None) -> str:
     return f"${tag}${value}${tag}$"
 
 
-def applied_row_sql(table_ident: str, migration: Migration, git_commit: str | None) -> tuple[str, str]:
-    """The two statements that record `migration` as applied inside its own transaction, as SQL text: the row, sent
-    just before the migration's SQL, and its end, just after. Both read the clock: in a batch every transaction's
-    now() is when the batch arrived, not when that migration began."""
+# What prepared_row_sql's row statement writes in each column: $n are its parameters (applied_row_sql's values).
+_ROW_VALUES = {
+    "id": "$1", "checksum": "$2", "state": "'applied'", "started_at": "clock_timestamp()", "finished_at": "NULL", "duration_ms": "NULL",
+    "os_user": "$3", "git_commit": "$4", "error": "NULL", "error_line": "NULL", "down_sql": "$5", "replaces": "$6",
+}
+
+
+def prepared_row_sql(table_ident: str, name: str) -> tuple[str, str]:
+    """The PREPARE of the two statements that record a migration as applied inside its own transaction, `{name}_row`
+    (the row, run just before the migration's SQL) and `{name}_end` (its end, just after), and their DEALLOCATE.
+
+    Both read the clock: in a batch every transaction's now() is when the batch arrived, not when that
+    migration began. Prepared once per batch, they are planned once rather than once per migration
+    (12 ms of the server's time for 300 migrations). A prepared statement outlives a rolled-back transaction.
+    """
     columns, excluded = _COLUMN_LISTS
+    values = ", ".join(_ROW_VALUES[column] for column in _WRITTEN)
+    prepare = (
+        f"PREPARE {name}_row(text, text, text, text, text, text[]) AS INSERT INTO {table_ident} ({columns}, applied_by) VALUES ({values}, current_user) "
+        f"ON CONFLICT (id) DO UPDATE SET ({columns}, applied_by) = ({excluded}, current_user);\n"
+        f"PREPARE {name}_end(text) AS UPDATE {table_ident} SET finished_at = clock_timestamp(), "
+        f"duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint WHERE id = $1;\n"
+    )
+    return prepare, f"DEALLOCATE {name}_row;\nDEALLOCATE {name}_end;\n"
+
+
+def applied_row_sql(name: str, migration: Migration, git_commit: str | None) -> tuple[str, str]:
+    """The row and its end of `migration`: EXECUTEs of prepared_row_sql's statements `name`."""
     replaces = "ARRAY[" + ", ".join(map(text_literal, migration.replaces)) + "]::text[]"
-    values = ", ".join([
-        text_literal(migration.id), text_literal(migration.checksum), "'applied'", "clock_timestamp()", "NULL", "NULL",
-        text_literal(os_user()), text_literal(git_commit), "NULL", "NULL", text_literal(migration.down_sql), replaces,
-    ])
-    row = (
-        f"INSERT INTO {table_ident} ({columns}, applied_by) VALUES ({values}, current_user) "
-        f"ON CONFLICT (id) DO UPDATE SET ({columns}, applied_by) = ({excluded}, current_user)"
-    )
-    finished = (
-        f"UPDATE {table_ident} SET finished_at = clock_timestamp(), "
-        f"duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint WHERE id = {text_literal(migration.id)}"
-    )
-    return row, finished
+    values = ", ".join([text_literal(migration.id), text_literal(migration.checksum), text_literal(os_user()), text_literal(git_commit), text_literal(migration.down_sql), replaces])
+    return f"EXECUTE {name}_row({values})", f"EXECUTE {name}_end({text_literal(migration.id)})"

@@ -183,3 +183,15 @@ def test_after_a_squash_is_recorded_the_next_deploy_stays_on_libpq_and_reads_the
     with open_target(config, project.database_url) as target:
         assert fast == target.table.rows()
     assert [row.replaces for row in fast if row.replaces] == [("20261201000000_a", "20261201000100_b")]
+
+
+def test_a_migration_that_deallocates_prepared_statements_is_not_batched_with_the_history_statements(project: Project) -> None:
+    add_migration(project, "20261201000000_a", "CREATE TABLE a (id int);\n")
+    add_migration(project, "20261201000100_deallocate", "DEALLOCATE ALL;\nCREATE TABLE b (id int);\n")
+    add_migration(project, "20261201000200_c", "CREATE TABLE c (id int);\n")
+    project.ok("hash")
+    done = run_process(["deploy"], project.root)
+    assert done.returncode == 0, done.stderr
+    assert project.sql(f"SELECT id, state FROM {HISTORY} ORDER BY id") == [
+        ("20261201000000_a", "applied"), ("20261201000100_deallocate", "applied"), ("20261201000200_c", "applied"),
+    ]
