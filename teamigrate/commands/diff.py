@@ -18,14 +18,21 @@ from teamigrate.workspace.sources import parse_source
 
 
 @contextmanager
-def _compared(config: Config, from_text: str, to_text: str, *, verify: bool = False) -> Iterator[tuple[Workspace, str, str, Schema, Schema]]:
+def _compared(
+    config: Config, from_text: str, to_text: str, *, verify: bool = False, copy_source: bool = False,
+) -> Iterator[tuple[Workspace, str, str, Schema, Schema]]:
     """Both sources built and introspected: the workspace, their databases and their schemas. `verify`: a live source
-    the proof will copy by pg_dump (it is on another server) is dumped beside the introspection."""
+    the proof will copy by pg_dump (it is on another server) is dumped beside the introspection. `copy_source`: the
+    proof's copy of a source on the shadow server is begun as soon as the source is read (beside the target's reading
+    and the diff); dropped, its CREATE DATABASE cancelled, when the two are the same."""
     source, target = parse_source(from_text, config), parse_source(to_text, config)
     user_urls = [s.url for s in (source, target) if s.kind == "url" and s.url]
     workspace = Workspace.for_config(config, user_database_url=user_urls[0] if user_urls else None, sources=(source, target), on_note=output.note)
     ahead = [source.url] if verify and source.kind == "url" and source.url else []
-    with workspace.dumps_ahead(ahead), workspace.database(source) as source_url, workspace.database(target) as target_url:
+    with (
+        workspace.dumps_ahead(ahead), workspace.database(source) as source_url, workspace.database(target) as target_url,
+        workspace.copy_ahead(source_url if copy_source else None, once_read=True),
+    ):
         source_schema, target_schema = workspace.introspect_all([source_url, target_url])
         unmanaged = sorted(set(source_schema.unmanaged) | set(target_schema.unmanaged))
         if unmanaged:
@@ -35,9 +42,9 @@ def _compared(config: Config, from_text: str, to_text: str, *, verify: bool = Fa
 
 
 def compare_sources(config: Config, from_text: str, to_text: str, *, verify: bool = True, include_grants: bool = False) -> Plan:
-    with _compared(config, from_text, to_text, verify=verify) as (workspace, source_url, target_url, source_schema, target_schema):
+    with _compared(config, from_text, to_text, verify=verify, copy_source=verify) as (workspace, source_url, target_url, source_schema, target_schema):
         # Schemas that differ (the comparison stops at the first difference) give a plan to prove: its copy of the
-        # source is made while the plan is worked out.
+        # source is made while the plan is worked out (begun already by _compared for a source on the shadow server).
         with workspace.copy_ahead(source_url if verify and source_schema != target_schema else None):
             plan = diff_schemas(source_schema, target_schema, include_grants=include_grants)
             if verify:

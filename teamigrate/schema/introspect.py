@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -41,6 +41,7 @@ from teamigrate.schema.model import (
 )
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 # Catalog oids are fixed by PostgreSQL (pg_*.h); pg_depend and pg_description name catalogs by them.
 PG_CLASS, PG_TYPE, PG_PROC, PG_CONSTRAINT = 1259, 1247, 1255, 2606
@@ -81,10 +82,32 @@ class _Rows:
         return rows
 
 
+# Every query the model is built from, in the order the build first asks for them.
+QUERIES = (
+    "descriptions", "namespaces", "extensions", "collations", "types", "not_null_constraints", "columns", "tables", "sequences",
+    "constraints", "views", "indexes", "functions", "triggers", "policies", "extension_members", "dependencies", "unmanaged",
+)
+
+
+class CatalogRows:
+    """Every query's rows of one database, read in one snapshot: the model is built from them after the session has
+    gone (so that the database can be dropped meanwhile: the proof's copy)."""
+
+    def __init__(self, read: dict[str, list[Row]]) -> None:
+        self.read = read
+
+    def __getitem__(self, name: str) -> list[Row]:
+        return self.read[name]
+
+    def schema(self, *, exclude_tables: Iterable[tuple[str, str]] = ()) -> Schema:
+        with _collector_paused():
+            return _Catalog(self, set(exclude_tables)).build()
+
+
 class _Catalog:
     """The rows of one database and the oid -> identity maps needed to read pg_depend."""
 
-    def __init__(self, rows: _Rows, excluded: set[tuple[str, str]]) -> None:
+    def __init__(self, rows: _Rows | CatalogRows, excluded: set[tuple[str, str]]) -> None:
         self.rows = rows
         self.excluded = excluded
         self.comments: dict[tuple[int, int, int], str] = {
@@ -356,6 +379,21 @@ _collector_paused = _CollectorPause()
 
 
 def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, str]] = ()) -> Schema:
+    return _reading(conn, lambda rows: _Catalog(rows, set(exclude_tables)).build())
+
+
+def object_tally(conn: psycopg.Connection) -> tuple[int, ...]:
+    """How many user objects of each kind the database holds (tally.sql): unequal tallies, unequal schemas."""
+    row = conn.execute(query("tally")).fetchone()
+    return tuple(row) if row is not None else ()
+
+
+def read_catalog(conn: psycopg.Connection) -> CatalogRows:
+    """introspect's rows, all read now: build the model with `.schema()` once the session is closed."""
+    return _reading(conn, lambda rows: CatalogRows({name: rows[name] for name in QUERIES}))
+
+
+def _reading(conn: psycopg.Connection, read: Callable[[_Rows], T]) -> T:
     if conn.info.server_version < MINIMUM_SERVER_VERSION:
         raise DatabaseError(
             "TM320", f"the database runs PostgreSQL {conn.info.server_version // 10000}; teamigrate reads 15 and later",
@@ -371,7 +409,7 @@ def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, 
             # With only pg_catalog on the path, every deparser qualifies user objects,
             # so the DDL built from its output runs whatever the applying session's path.
             cur.execute("SET LOCAL search_path = pg_catalog")
-            return _Catalog(_Rows(cur), set(exclude_tables)).build()
+            return read(_Rows(cur))
     except psycopg.Error as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseError("TM321", f"reading the catalog failed: {mask_url(message)}", "check that the role may read pg_catalog, and run again") from None

@@ -11,9 +11,10 @@ import hashlib
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import cached_property
 
@@ -160,17 +161,34 @@ class Workspace:
             yield url
 
     def introspect_all(self, urls: Sequence[str]) -> list[Schema]:
-        """Several databases at once: most of the time is the server's catalog queries, which run side by side."""
+        """Several databases at once: most of the time is the server's catalog queries, which run side by side.
+
+        A copy waiting for one of them to be read (copy_ahead once_read) begins then only if it surely differs from
+        another (their object tallies differ): two schemas that turn out equal want no proof."""
         if len(urls) < 2:
             return [self.introspect(url) for url in urls]
+        tallies = _Tallies(urls) if any(url in self._copies and not self._copies[url].begun for url in urls) else None
         with ThreadPoolExecutor(max_workers=len(urls)) as pool:
-            return list(pool.map(self.introspect, urls))
+            return list(pool.map(lambda url: self.introspect(url, tallies), urls))
 
-    def introspect(self, url: str) -> Schema:
-        from teamigrate.schema.introspect import introspect
+    def introspect(self, url: str, tallies: _Tallies | None = None) -> Schema:
+        from teamigrate.schema.introspect import introspect, object_tally, read_catalog
 
-        with connect(url) as conn:
-            return introspect(conn, exclude_tables=self.exclude_tables)
+        ahead = self._copies.get(url)
+        try:
+            with connect(url) as conn:
+                if tallies is not None:
+                    tallies.put(url, object_tally(conn))
+                if ahead is None or ahead.begun:
+                    return introspect(conn, exclude_tables=self.exclude_tables)
+                rows = read_catalog(conn)
+        finally:
+            if tallies is not None:
+                tallies.put(url, None)  # none from a session that failed: no one waits for it
+        if tallies is None or tallies.differ(url):
+            # Its session gone, the database can be the template of the copy waiting for it, made while the model is built.
+            ahead.begin()
+        return rows.schema(exclude_tables=self.exclude_tables)
 
     @contextmanager
     def copy_of(self, url: str) -> Iterator[str]:
@@ -179,16 +197,24 @@ class Workspace:
         0.2 s there and in 3-10 s on a virtual disk). The one copy_ahead began, when there is one."""
         ahead = self._copies.pop(url, None)
         with ExitStack() as stack:
-            yield ahead.taken(stack) if ahead is not None else stack.enter_context(self._new_copy(url))
+            copy = ahead.taken(stack) if ahead is not None else None
+            yield copy if copy is not None else stack.enter_context(self._new_copy(url))
 
     @contextmanager
-    def copy_ahead(self, url: str | None) -> Iterator[None]:
+    def copy_ahead(self, url: str | None, *, once_read: bool = False) -> Iterator[None]:
         """Begin a copy of `url` (None: none) on another thread, beside what the block does first (the diff), for the
-        proof's copy_of to take; one not taken by the end of the block is dropped."""
-        if url is None or url in self._copies:
+        proof's copy_of to take; one not taken by the end of the block is dropped (stopped if still being made).
+
+        `once_read`: a database on the shadow server (copied by template) is copied as soon as `introspect` has read
+        it, beside the rest of the block's reading; one on another server (a pg_dump to load) is not begun here."""
+        if url is None or url in self._copies or (once_read and url_database_on(self.shadow, url) is None):
             yield
             return
-        ahead = self._copies[url] = _CopyAhead(self._new_copy(url))
+        go, unwanted = threading.Event(), threading.Event()
+        if not once_read:
+            go.set()
+        # Begun early, it is made by template only: when a session stays on the template, the proof copies it as before.
+        ahead = self._copies[url] = _CopyAhead(self._new_copy(url, go, unwanted, by_dump=not once_read), go, unwanted, self.shadow)
         try:
             yield
         finally:
@@ -197,17 +223,27 @@ class Workspace:
                 ahead.drop()
 
     @contextmanager
-    def _new_copy(self, url: str) -> Iterator[str]:
+    def _new_copy(self, url: str, go: threading.Event | None = None, unwanted: threading.Event | None = None, *, by_dump: bool = True) -> Iterator[str]:
+        """A copy of `url`; made ahead, it waits for `go` (its template's own reading done), and is given up at
+        `unwanted` before its CREATE DATABASE is sent, or (not `by_dump`) when it cannot be made by template."""
         name = url_database_on(self.shadow, url)
+        # Where it goes is looked up first: pg_database_size of 13,000 files takes 0.03-0.1 s, while `go` is awaited.
+        tablespace = self._copy_tablespace(name) if name is not None else None
+        if go is not None:
+            go.wait()
         with ExitStack() as stack:
             copy = None
             # PostgreSQL waits 5 s for the other sessions on a template to leave before it gives up: ask first.
-            if name is not None and not self._in_use(name):
+            if name is not None and not self._in_use(name, unwanted):
+                if unwanted is not None and unwanted.is_set():
+                    raise _Unwanted
                 try:
-                    copy = stack.enter_context(self.shadow.scratch(template=name, tablespace=self._copy_tablespace(name)))
+                    copy = stack.enter_context(self.shadow.scratch(template=name, tablespace=tablespace))
                 except psycopg.errors.ObjectInUse:
                     pass  # someone is connected to it (a psql session): copy it with pg_dump instead
             if copy is None:
+                if not by_dump:
+                    raise _Unwanted
                 template = self._dump_template(url)
                 copy = stack.enter_context(self.shadow.scratch(template=template, tablespace=self._copy_tablespace(template)))
             yield copy
@@ -260,10 +296,13 @@ class Workspace:
                     del self._dumps[url]
                     dump.stop()
 
-    def _in_use(self, name: str) -> bool:
+    def _in_use(self, name: str, unwanted: threading.Event | None = None) -> bool:
         """Sessions on `name` that stay: a session closed a moment ago (this command's own introspection) is still
-        listed until its server process has exited, so it is given a few tenths of a second to go."""
+        listed until its server process has exited, so it is given a few tenths of a second to go (unless the copy
+        is `unwanted` meanwhile: _Unwanted)."""
         for _ in range(_IN_USE_POLLS):
+            if unwanted is not None and unwanted.is_set():
+                raise _Unwanted
             row = self.shadow.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
             if not (row and row[0]):
                 return False
@@ -325,24 +364,67 @@ def _dump_text(url: str, returncode: int, stdout: str, stderr: str) -> str:
     return "\n".join(line for line in stdout.splitlines() if not line.startswith("\\"))
 
 
-class _CopyAhead:
-    """A copy being made on a thread of its own: taken (and dropped by the taker), or dropped unused."""
+class _Tallies:
+    """Each database's object tally (schema.introspect.object_tally), put by the thread that reads it."""
 
-    def __init__(self, making: AbstractContextManager[str]) -> None:
-        self.making = making
+    def __init__(self, urls: Sequence[str]) -> None:
+        self._put = {url: threading.Event() for url in urls}
+        self._tally: dict[str, tuple[int, ...] | None] = {}
+
+    def put(self, url: str, tally: tuple[int, ...] | None) -> None:
+        if not self._put[url].is_set():
+            self._tally[url] = tally
+            self._put[url].set()
+
+    def differ(self, url: str) -> bool:
+        """Whether `url`'s tally surely differs from another database's (an unknown one counts as different)."""
+        others = [other for other in self._put if other != url]
+        for other in others:
+            self._put[other].wait()
+        return any(self._tally[other] is None or self._tally[other] != self._tally[url] for other in others)
+
+
+class _Unwanted(Exception):
+    """A copy ahead given up before its CREATE DATABASE was sent: no longer wanted, or not to be made by template."""
+
+
+class _CopyAhead:
+    """A copy being made on a thread of its own, its CREATE DATABASE sent once `go` is set (at once, or when its
+    template's reading is done: `begin`): taken (and dropped by the taker), or dropped unused, a CREATE DATABASE still
+    under way cancelled (PostgreSQL removes what it had copied)."""
+
+    def __init__(self, making: AbstractContextManager[str], go: threading.Event, unwanted: threading.Event, shadow: ShadowServer) -> None:
+        self.making, self.go, self.unwanted, self.shadow = making, go, unwanted, shadow
         pool = ThreadPoolExecutor(max_workers=1)
-        self.made = pool.submit(making.__enter__)
+        self.made: Future[str] = pool.submit(making.__enter__)
         pool.shutdown(wait=False)
 
-    def taken(self, stack: ExitStack) -> str:
-        copy = self.made.result()  # what making it raised, raised here
+    @property
+    def begun(self) -> bool:
+        return self.go.is_set()
+
+    def begin(self) -> None:
+        self.go.set()
+
+    def taken(self, stack: ExitStack) -> str | None:
+        """The copy (None: given up, to be made another way); what making it raised, raised here."""
+        self.go.set()
+        try:
+            copy = self.made.result()
+        except _Unwanted:
+            return None
         stack.push(self.making.__exit__)
         return copy
 
     def drop(self) -> None:
+        self.unwanted.set()
+        self.go.set()
+        if not self.made.done():
+            # On the maintenance connection the copy is made on; a cancel that finds it idle is ignored by the server.
+            self.shadow.admin().cancel_safe()
         try:
             self.made.result()
-        except Exception:  # noqa: BLE001 - a copy no one took: its failure is no one's either
+        except Exception:  # noqa: BLE001 - a copy no one took: its failure (or its cancelling) is no one's either
             return
         self.making.__exit__(None, None, None)
 
