@@ -475,6 +475,11 @@ def run(call: Callable[[], Any], debug: bool = False) -> None:
     except _usage_error() as exc:  # usage errors: exit 2, like every CLI parser
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except BrokenPipeError:
+        # `teamigrate deploy | head`: the reader left. Ended quietly with exit 1, as click ends the typer
+        # commands then, with stdout pointed at /dev/null so that the exit's flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Exception as exc:  # a bug of ours: one line, the traceback only with --debug
         output.error(TeamigrateError("TM100", mask_url(f"{type(exc).__name__}: {exc}"), "run again with --debug and report the traceback"))
         _debug_traceback()

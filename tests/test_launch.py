@@ -93,3 +93,15 @@ def _ends(code: str) -> subprocess.CompletedProcess[str]:
 def test_the_quick_exit_keeps_what_an_ordinary_exit_does(code: str, status: int, stdout: str, stderr: str) -> None:
     ended = _ends(code)
     assert (ended.returncode, ended.stdout, ended.stderr) == (status, stdout, stderr)
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(project: Project) -> None:
+    for index in range(3):
+        project.write(f"migrations/2026120100000{index}_m{index}/migration.sql", f"CREATE TABLE t{index} (id int);\n")
+    project.ok("hash")
+    for args in (["status"], ["deploy"]):  # through typer (click ends it) and through launch (cli.run does, alike)
+        process = subprocess.Popen([sys.executable, "-m", "teamigrate", *args], cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # `| head -0`: the first write finds no reader
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1 and stderr == "", stderr
