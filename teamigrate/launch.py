@@ -47,8 +47,8 @@ def _exit(code: object) -> None:
     os._exit. With other threads alive (or a stream that cannot be flushed), the ordinary exit.
     """
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1:
-        raise SystemExit(code)
+    if threading is not None and threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # (a profiler or debugger that reports after the program: python -m cProfile -m teamigrate)
     if code is None:
         status = 0
     elif isinstance(code, int):

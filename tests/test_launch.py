@@ -88,6 +88,8 @@ def _ends(code: str) -> subprocess.CompletedProcess[str]:
     ("_exit('a message for stderr')", 1, "", "a message for stderr\n"),
     ("_exit(256 + 7)", 7, "", ""),
     # Another thread alive: the ordinary exit, which waits for it (and runs the callbacks once).
+    # A profiler that writes its report after the program (python -m cProfile): the ordinary exit.
+    ("sys.setprofile(lambda *args: None)\ntry:\n    _exit(5)\nexcept SystemExit as done:\n    sys.setprofile(None)\n    print('raised', done.code)", 0, "raised 5\n", ""),
     ("atexit.register(lambda: print('callback'))\nthreading.Thread(target=lambda: (time.sleep(0.3), print('thread'))).start()\n_exit(4)", 4, "thread\ncallback\n", ""),
 ])
 def test_the_quick_exit_keeps_what_an_ordinary_exit_does(code: str, status: int, stdout: str, stderr: str) -> None:
