@@ -40,6 +40,10 @@ from deploy_bench import find_dbmate, timed  # noqa: E402
 
 GROUPS = ("deploy", "diff", "check", "new")
 TEAMIGRATE = [sys.executable, "-m", "teamigrate"]
+# What any deploy in Python costs before its first query: the interpreter and the modules deploy imports (the
+# libpq path's), then exit. Beside psql it shows how much of a small history's ratio no change to deploy can remove.
+PYTHON_FLOOR = "python + deploy's imports, no work (not a peer)"
+DEPLOY_IMPORTS = "import os, teamigrate.config, teamigrate.commands.deploy; os._exit(0)"
 ON_DISK = {"TEAMIGRATE_MEMORY_TABLESPACE": "0"}  # rows beside: the shadow's throwaway databases on disk
 
 
@@ -121,7 +125,7 @@ def _deploy_rows(bench: Bench, project: Path, migrations: list[str], title: str,
     whole = bench.scratch / f"{project.name}.sql"
     whole.write_text("".join(sql + "\n;\n" for sql in migrations))
     psql = str(bench.bin_dir / "psql")
-    rows: dict[str, list[float]] = {"psql -1 -f (floor)": [], "teamigrate deploy": []}
+    rows: dict[str, list[float]] = {"psql -1 -f (floor)": [], "teamigrate deploy": [], PYTHON_FLOOR: []}
     dbmate = find_dbmate(Path(__file__).resolve().parent.parent)
     dbmate_dir = bench.scratch / f"dbmate-{project.name}"
     if dbmate:
@@ -132,6 +136,7 @@ def _deploy_rows(bench: Bench, project: Path, migrations: list[str], title: str,
     for _ in range(bench.args.runs):
         rows["psql -1 -f (floor)"].append(timed([psql, "-q", "-X", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(whole), bench.fresh()], project, bench.env))
         rows["teamigrate deploy"].append(timed([*TEAMIGRATE, "deploy"], project, {**bench.env, "DATABASE_URL": bench.fresh()}))
+        rows[PYTHON_FLOOR].append(timed([sys.executable, "-c", DEPLOY_IMPORTS], project, bench.env))
         if dbmate:
             url = bench.fresh().replace("postgresql://", "postgres://").replace("?host=", "?sslmode=disable&socket=")
             rows["dbmate up"].append(timed([dbmate, "--no-dump-schema", "--migrations-dir", str(dbmate_dir), "--url", url, "up"], project, bench.env))
