@@ -84,11 +84,17 @@ def test_a_copy_dropped_while_being_made_leaves_nothing(shadow_server, make_data
 
 
 def test_the_rows_read_before_the_session_closes_build_the_whole_reads_schema(make_database) -> None:  # type: ignore[no-untyped-def]
+    """Read by one session, or by two in one snapshot (the second imports the first's): the schema one read gives;
+    in a caller's open transaction, by that one alone (its uncommitted change read too)."""
     url = _loaded(make_database, BEFORE)
-    with connect(url) as conn:
-        rows = read_catalog(conn)
+    with connect(url) as conn, connect(url) as beside:
         whole = introspect(conn)
-    assert rows.schema() == whole and ("view", "public", "named") in whole.views
+        rows, in_two = read_catalog(conn), read_catalog(conn, beside)
+        with conn.transaction(force_rollback=True):
+            conn.execute("ALTER TABLE accounts ADD COLUMN late text")
+            uncommitted = read_catalog(conn, beside).schema()
+    assert rows.schema() == whole == in_two.schema() and ("view", "public", "named") in whole.views
+    assert [column.name for column in uncommitted.tables[("table", "public", "accounts")].columns] == ["id", "name", "late"]
 
 
 def test_a_plan_that_changes_what_it_does_not_name_still_fails_on_the_copy_made_ahead(make_database, workspace) -> None:  # type: ignore[no-untyped-def]
