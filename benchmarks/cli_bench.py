@@ -13,7 +13,8 @@ load average at the start and end of each group. Asserts nothing.
 Groups:
   deploy  `deploy` of 300 small migrations into an empty database, and of a real history (the 32 hand-written
           migrations with data of tests/commands/realistic_project); `psql -1 -f` of the same SQL; `dbmate up`
-  diff    `diff --from URL --to URL` of two 2,000-table databases, with its proof and with --no-verify; `migra`
+  diff    `diff --from URL --to URL` of two 2,000-table databases, with its proof and with --no-verify; `migra`; the same
+          between a database and a copy of it (no changes)
   check   `check` cold (server stopped, replay cache and schema store empty), unchanged, after one migration
           written by hand (schema.sql regenerated) with and without the memory tablespace, and the same two with the daemon
   new     `new` and `dev` on the 300-migration history, server warm (each adds one table to schema.sql), with and
@@ -146,6 +147,8 @@ def _deploy_rows(bench: Bench, project: Path, migrations: list[str], title: str,
 def diff_group(bench: Bench) -> None:
     from diff_bench import changes_by_table, load_with_psql, schema_sql
 
+    from teamigrate.database import url_database
+
     tables = bench.args.tables
     sql_a, sql_b = bench.scratch / "a.sql", bench.scratch / "b.sql"
     sql_a.write_text(schema_sql(tables, {}))
@@ -153,16 +156,24 @@ def diff_group(bench: Bench) -> None:
     url_a, url_b = bench.fresh(), bench.fresh()
     load_with_psql(bench.bin_dir / "psql", url_a, sql_a)
     load_with_psql(bench.bin_dir / "psql", url_b, sql_b)
+    # The same schema as A in another database: a diff that finds nothing (CI's drift check) has nothing to prove.
+    same_as_a = "clibench_" + uuid.uuid4().hex[:10]
+    bench.made.append(same_as_a)
+    url_same = bench.server.create_database(same_as_a, template=url_database(url_a))
     load = os.getloadavg()[0]
 
-    def diff(*extra: str) -> float:
+    def diff(*extra: str, to: str = url_b) -> float:
         start = time.perf_counter()
-        done = subprocess.run([*TEAMIGRATE, "diff", "--from", url_a, "--to", url_b, *extra], cwd=bench.root, env=bench.env, capture_output=True, text=True)
+        done = subprocess.run([*TEAMIGRATE, "diff", "--from", url_a, "--to", to, *extra], cwd=bench.root, env=bench.env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"teamigrate diff failed: {done.stderr.strip()}")
         return time.perf_counter() - start
 
-    rows = {"teamigrate diff --no-verify": bench.runs(lambda: diff("--no-verify")), "teamigrate diff (proof on)": bench.runs(diff)}
+    rows = {
+        "teamigrate diff --no-verify": bench.runs(lambda: diff("--no-verify")), "teamigrate diff (proof on)": bench.runs(diff),
+        "teamigrate diff, no changes --no-verify": bench.runs(lambda: diff("--no-verify", to=url_same)),
+        "teamigrate diff, no changes (proof on)": bench.runs(lambda: diff(to=url_same)),
+    }
     migra = Path(sys.executable).parent / "migra"
     if migra.exists():
         def run_migra() -> float:
