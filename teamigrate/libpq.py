@@ -12,7 +12,7 @@ mean exactly what they mean to psycopg.
 
 Public API: `load() -> Libpq | None` (None: no libpq found, use psycopg);
 `Libpq.connect(url, connect_timeout=10) -> Session` (raises ConnectFailed);
-`Session.query(sql, params=())` (rows as text), `Session.send(sql, wait=None)`
+`Session.query(sql, params=())` (rows as text; their columns' type oids in `.column_types`), `Session.send(sql, wait=None)`
 (a simple query of many statements; `wait` is called every 0.1 s while the
 server works), or the same in two halves: `submit(sql)`, then `collect(wait)`; `Session.server_version`, `.backend_pid`, `.in_transaction`,
 `.broken`, `.close()`; `QueryFailed` with `.sqlstate`, `.primary`, `.detail`.
@@ -87,6 +87,7 @@ class Libpq:
             ("PQgetResult", p, [p]), ("PQresultStatus", c_int, [p]), ("PQresultErrorField", c_char_p, [p, c_int]),
             ("PQresultErrorMessage", c_char_p, [p]), ("PQclear", None, [p]),
             ("PQntuples", c_int, [p]), ("PQnfields", c_int, [p]), ("PQgetisnull", c_int, [p, c_int, c_int]),
+            ("PQftype", ctypes.c_uint, [p, c_int]),
             ("PQgetvalue", c_char_p, [p, c_int, c_int]),
             ("PQgetCancel", p, [p]), ("PQcancel", c_int, [p, c_char_p, c_int]), ("PQfreeCancel", None, [p]),
         ):
@@ -117,6 +118,7 @@ class Session:
         self.server_version = int(self._lib.PQserverVersion(conn))
         self.backend_pid = int(self._lib.PQbackendPID(conn))
         self.broken = False
+        self.column_types: list[int] = []  # the type oid of each column of the last rows read
 
     @property
     def in_transaction(self) -> bool:
@@ -185,6 +187,7 @@ class Session:
     def _rows(self, result: int) -> list[tuple[str | None, ...]]:
         lib = self._lib
         columns = range(lib.PQnfields(result))
+        self.column_types = [int(lib.PQftype(result, column)) for column in columns]
         return [
             tuple(None if lib.PQgetisnull(result, row, column) else lib.PQgetvalue(result, row, column).decode() for column in columns)
             for row in range(lib.PQntuples(result))

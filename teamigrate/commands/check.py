@@ -24,6 +24,7 @@ from teamigrate.planners.mainline import MainLine, main_line
 if TYPE_CHECKING:
     from teamigrate.schema.diff import Plan
     from teamigrate.schema.model import Schema
+    from teamigrate.workspace.files_ahead import FilesAhead
 
 STATE_FOLDER = ".teamigrate"
 STAMP_FILE = "check.ok"
@@ -87,6 +88,9 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
         if use_cache and not drift and _read(stamp) == fingerprint:
             return CheckReport((), len(_migration_ids(inputs)), cached=True)
 
+        # The schema files go to the server first (#17): their load and reading are the longest wait, begun
+        # over libpq while Python imports psycopg and the differ, and parses, verifies and lints the rest.
+        ahead = _files_ahead(config, inputs)
         # git lists the migrations main_branch and HEAD hold while these are parsed and verified.
         listing = None
         if repository is not None and main_ref is not None and main_commit is not None:
@@ -108,7 +112,7 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
 
         # Replaying and reading the schema source take the database's time: started
         # first, they run while git and the linter are asked (a sum error stops them).
-        replay = None if any(f.code == "TM209" for f in findings) else background.submit(_replay_findings, config, migrations, inputs, drift)
+        replay = None if any(f.code == "TM209" for f in findings) else background.submit(_replay_findings, config, migrations, inputs, drift, ahead)
         committed = listing.result() if listing is not None else None
         new_on_branch = _new_on_branch(migrations, committed)
         lint = background.submit(_lint_findings, config, new_on_branch)  # squawk runs while edits are looked for
@@ -353,7 +357,20 @@ def _lint_findings(config: Config, migrations: Sequence[Migration]) -> list[Find
     ]
 
 
-def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, drift: bool) -> list[Finding]:
+def _schema_files(inputs: Inputs) -> list[tuple[str, str]]:
+    """The schema files as (name, text), in the order schema_files() loads them for every other command: by path parts, not as strings."""
+    return [(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items(), key=lambda item: Path(item[0]))]
+
+
+def _files_ahead(config: Config, inputs: Inputs) -> FilesAhead | None:
+    if not inputs.schema_files:
+        return None
+    from teamigrate.workspace.files_ahead import FilesAhead
+
+    return FilesAhead(config, _schema_files(inputs), ((config.history_schema, config.history_name),))
+
+
+def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, drift: bool, ahead: FilesAhead | None = None) -> list[Finding]:
     from teamigrate.schema.diff import diff_schemas
     from teamigrate.workspace.schemas import Workspace
     from teamigrate.workspace.files import SqlFile
@@ -365,9 +382,9 @@ def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: In
         # What the replayed history is compared with, each read side by side with the replay.
         comparisons: list[tuple[str, str, str, Callable[[], Schema]]] = []
         if inputs.schema_files:
-            # In the order schema_files() loads them for every other command: by path parts, not as strings.
-            files = [SqlFile(name, data.decode("utf-8", "replace")) for name, data in sorted(inputs.schema_files.items(), key=lambda item: Path(item[0]))]
-            comparisons.append(("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change", lambda: workspace.of_files(files)))
+            files = [SqlFile(name, text) for name, text in _schema_files(inputs)]
+            comparisons.append(("TM524", "the schema source", "run `teamigrate new <name>` to write a migration for the change",
+                                lambda: workspace.reader.of_files(files, ahead)))
         if drift:
             comparisons.append(("TM525", "your database", "run `teamigrate dev --capture-drift` to keep the change as a migration, or `teamigrate reset`",
                                 lambda: workspace.introspect(development_database_url(config))))

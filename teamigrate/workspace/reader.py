@@ -12,109 +12,33 @@
 3. Else (a migration or file that cannot run in a transaction, a long rest of
    history, no template yet) in a scratch database as before.
 
+`check` loads its schema files ahead, over libpq, before psycopg is imported
+(files_ahead.py): of_files takes those catalog rows when they are of the same
+files on this server, else loads them as in 2. and 3.
+
 `check` after one new migration thus creates no database at all.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Sequence
 
 import psycopg
 
-from teamigrate import __version__
 from teamigrate.database import TransactionEnded, connect, quote_ident, rolled_back
 from teamigrate.history.apply import controls_transaction, replay, replay_into
 from teamigrate.history.migrations import Migration
 from teamigrate.history.sumfile import SumFile
-from teamigrate.schema.introspect import introspect
+from teamigrate.schema.introspect import CatalogRows, introspect
 from teamigrate.schema.model import Schema
 from teamigrate.workspace.files import SqlFile, load_sql_files, load_sql_into
 from teamigrate.server.memory import TABLESPACE, memory_tablespace
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.replay_cache import ReplayCache
-from teamigrate.server.cluster import teamigrate_home
+from teamigrate.workspace.files_ahead import FilesAhead
+from teamigrate.workspace.store import EMPTY_DATABASE, SchemaStore, files_parts, schema_key
 
-STORE_LIMIT = 64
-# Schema files are loaded here, in transactions that are always rolled back.
-EMPTY_DATABASE = "teamigrate_empty"
-
-
-class SchemaStore:
-    """Introspected schemas as pickle files, least recently used dropped past `limit`.
-
-    It lives in teamigrate's own folder (TEAMIGRATE_HOME), never in the
-    project: a pickle from a repository would run its author's code.
-    """
-
-    def __init__(self, folder: Path | None = None, limit: int = STORE_LIMIT) -> None:
-        self.folder = folder if folder is not None else teamigrate_home() / "schemas"
-        self.limit = limit
-
-    def get(self, key: str) -> Schema | None:
-        path = self.folder / f"{key}.pickle"
-        try:
-            with path.open("rb") as file:
-                fields = pickle.load(file)
-            os.utime(path)
-            # The model's mappings are read-only views, which pickle cannot hold: stored as dicts, viewed again.
-            viewed: dict[str, Any] = {name: MappingProxyType(value) if isinstance(value, dict) else value for name, value in fields.items()}
-            return Schema(**viewed)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            return None  # absent, damaged, or written by other code: build it again
-
-    def get_or_build(self, key: str, build: Callable[[], Schema]) -> Schema:
-        found = self.get(key)
-        if found is None:
-            found = build()
-            self.put(key, found)
-        return found
-
-    def put(self, key: str, schema: Schema) -> None:
-        fields = {name: dict(value) if isinstance(value, Mapping) else value for name, value in vars(schema).items()}
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / f"{key}.{os.getpid()}.tmp"
-            temporary.write_bytes(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
-            temporary.replace(self.folder / f"{key}.pickle")
-            self._evict()
-        except OSError:
-            pass  # the store is an optimisation; a read-only home still works
-
-    def clear(self) -> int:
-        """Remove every stored schema; how many there were."""
-        entries = list(self.folder.glob("*.pickle"))
-        for path in entries:
-            path.unlink(missing_ok=True)
-        return len(entries)
-
-    def _evict(self) -> None:
-        entries = sorted(self.folder.glob("*.pickle"), key=_mtime)
-        for path in entries[: max(0, len(entries) - self.limit)]:
-            path.unlink(missing_ok=True)
-
-
-@cache
-def _code_fingerprint() -> str:
-    """teamigrate's version and the state of the code that builds schemas: an edited checkout invalidates the store."""
-    package = Path(__file__).parent.parent
-    # Every module under schema/ (the differ's and the renderer's packages included) and the workspace that loads and reads.
-    files = sorted([*package.glob("schema/**/*.py"), *package.glob("schema/sql/*.sql"), *package.glob("workspace/*.py"), package / "history" / "apply.py"])
-    stamps = [f"{path.relative_to(package)}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in files if path.is_file()]
-    return hashlib.sha256("\0".join([__version__, *stamps]).encode()).hexdigest()
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+__all__ = ["EMPTY_DATABASE", "SchemaReader", "SchemaStore", "clear_caches"]
 
 
 class SchemaReader:
@@ -126,11 +50,7 @@ class SchemaReader:
         self.store = store if store is not None else SchemaStore()
 
     def _key(self, kind: str, *parts: bytes) -> str:
-        server = f"{self.shadow.admin_url}\0{self.shadow.admin().info.server_version}"
-        digest = hashlib.sha256(f"{kind}\0{_code_fingerprint()}\0{server}\0{self.exclude_tables}".encode())
-        for part in parts:
-            digest.update(hashlib.sha256(part).digest())
-        return f"{kind}-{digest.hexdigest()[:40]}"
+        return schema_key(kind, self.shadow.admin_url, self.shadow.admin().info.server_version, self.exclude_tables, *parts)
 
     def _read(self, conn: psycopg.Connection) -> Schema:
         return introspect(conn, exclude_tables=self.exclude_tables)
@@ -139,7 +59,7 @@ class SchemaReader:
         return self._key("history", (chain[-1] if chain else "").encode())
 
     def _files_key(self, files: Sequence[SqlFile]) -> str:
-        return self._key("files", *(part for f in files for part in (f.name.encode(), f.text.encode())))
+        return self._key("files", *files_parts([(f.name, f.text) for f in files]))
 
     def of_history(self, migrations: Sequence[Migration]) -> Schema:
         """The schema after replaying `migrations` from an empty database."""
@@ -151,9 +71,10 @@ class SchemaReader:
 
         return self.store.get_or_build(self._history_key(chain), lambda: ReplayCache(self.shadow).read_after(migrations, chain, replay, apply_in, self._read))
 
-    def of_files(self, files: Sequence[SqlFile]) -> Schema:
-        """The schema that loading `files` into an empty database gives."""
-        return self.store.get_or_build(self._files_key(files), lambda: self._load_files(files))
+    def of_files(self, files: Sequence[SqlFile], ahead: FilesAhead | None = None) -> Schema:
+        """The schema that loading `files` into an empty database gives; read by `ahead` when it loaded these files here."""
+        key = self._files_key(files)
+        return self.store.get_or_build(key, lambda: self._load_files(files, ahead.rows(key) if ahead is not None else None))
 
     # A caller that has just built one of these schemas itself (`new`) keeps it for the
     # next reader (the `check` of the commit). It must have built it exactly as of_history
@@ -168,7 +89,9 @@ class SchemaReader:
         """Keep `schema` as what of_files(files) gives: the files loaded in this order, under these names."""
         self.store.put(self._files_key(files), schema)
 
-    def _load_files(self, files: Sequence[SqlFile]) -> Schema:
+    def _load_files(self, files: Sequence[SqlFile], loaded: CatalogRows | None = None) -> Schema:
+        if loaded is not None:
+            return loaded.schema(exclude_tables=self.exclude_tables)
         if not any(controls_transaction(f.text) for f in files):
             found = self._files_in_transaction(files)
             if found is not None:
