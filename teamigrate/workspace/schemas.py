@@ -35,7 +35,7 @@ from teamigrate.workspace.sources import Source, read_source
 # Databases loaded from a live database's pg_dump, named by the dump's hash; the newest few are kept.
 DUMP_PREFIX = "teamigrate_dump_"
 DUMP_TEMPLATES_KEPT = 4
-_IN_USE_POLLS = 20
+_IN_USE_POLLS = 80
 # The largest database copied into the memory tablespace for a proof.
 MEMORY_COPY_LIMIT = 1 << 30
 
@@ -306,7 +306,7 @@ class Workspace:
             row = self.shadow.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
             if not (row and row[0]):
                 return False
-            time.sleep(0.02)
+            time.sleep(0.005)
         return True
 
 
