@@ -14,7 +14,7 @@ from teamigrate.history.apply import MigrationFailed, replay_into, split_stateme
 from teamigrate.history.migrations import Migration
 from teamigrate.schema import ddl
 from teamigrate.schema.diff import Plan, diff_schemas
-from teamigrate.schema.introspect import introspect, read_catalog
+from teamigrate.schema.introspect import collector_paused, introspect, read_catalog
 from teamigrate.schema.model import Schema
 from teamigrate.server.versions import server_major
 from teamigrate.workspace.dump_check import dumps_differ, needs_dump_check
@@ -42,10 +42,13 @@ def prove_plan(
         if dump_target is not None:
             _require_same_dump(workspace, source_url, dump_target, "teamigrate's model sees no difference, but pg_dump of the two databases does")
         return
-    _prove_on(
-        workspace, source_url, lambda conn: _run_plan(conn, plan), lambda reached: _require_reached(reached, target, include_grants=include_grants),
-        in_place=in_place and plan.transactional, dump_target=dump_target,
-    )
+    # The collector stays off until the reached schema and its rows are freed: it would walk their 100,000 objects
+    # (2,000 tables) once more, 0.02-0.04 s, to find nothing.
+    with collector_paused():
+        _prove_on(
+            workspace, source_url, lambda conn: _run_plan(conn, plan), lambda reached: _require_reached(reached, target, include_grants=include_grants),
+            in_place=in_place and plan.transactional, dump_target=dump_target, keep=False,
+        )
 
 
 def _require_reached(reached: Schema, target: Schema, *, include_grants: bool = False) -> None:
@@ -75,10 +78,11 @@ def _require_same_dump(
 
 def _prove_on(
     workspace: Workspace, url: str, run: Callable[[psycopg.Connection], None], check: Callable[[Schema], None], *, in_place: bool, dump_target: str | None,
-) -> Schema:
-    """`run`, then `check` the schema it leaves and return it: on `url`'s own database in a transaction rolled back after
-    (`in_place`), else on a copy; with `dump_target`, always on a copy (pg_dump cannot see an open transaction), whose
-    pg_dump must then equal `dump_target`'s."""
+    keep: bool = True,
+) -> Schema | None:
+    """`run`, then `check` the schema it leaves and return it (not `keep`: None): on `url`'s own database in a
+    transaction rolled back after (`in_place`), else on a copy; with `dump_target`, always on a copy (pg_dump cannot see
+    an open transaction), whose pg_dump must then equal `dump_target`'s."""
     if in_place and dump_target is None:
         with connect(url) as conn, rolled_back(conn):
             run(conn)
@@ -109,10 +113,13 @@ def _prove_on(
             dropped = pool.submit(stack.pop_all().close)
             try:
                 reached = rows.schema(exclude_tables=workspace.exclude_tables)
+                del rows  # freed while the copy is dropped, as is the reached schema when the caller does not keep it
                 check(reached)
+                kept = reached if keep else None
+                del reached
             finally:
                 dropped.result()
-    return reached
+    return kept
 
 
 def _run_plan(conn: psycopg.Connection, plan: Plan) -> None:
@@ -170,6 +177,7 @@ def prove_migration(workspace: Workspace, history_url: str, migration: Migration
             workspace, history_url, lambda conn: replay_into(conn, [migration], whole_files=False), lambda reached: _require_reached(reached, target),
             in_place=migration.transactional, dump_target=dump_target,
         )
+        assert reached is not None
     except MigrationFailed as failure:
         number, text = _statement_at(migration.sql, failure.line)
         refuse_if_by_hand(text, failure.sqlstate, failure.pg_message)
