@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     import psycopg
 
 SCRATCH_PREFIX = "teamigrate_shadow_"
+# How often drop_database looks for sessions that are closing (4 ms apart: a tenth of a second in all).
+_CLOSING_POLLS = 25
 
 
 class ShadowServer:
@@ -103,9 +106,20 @@ class ShadowServer:
         import psycopg
 
         try:
+            self._sessions_gone(name)
             self.admin().execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
         except psycopg.Error as exc:
             raise _refused(self, "drop", name, exc) from None
+
+    def _sessions_gone(self, name: str) -> None:
+        """DROP DATABASE sleeps 100 ms at a time while sessions on the database are still there, and the sessions a
+        caller has just closed are, for the few milliseconds their server processes take to exit: wait for those here,
+        a few milliseconds at a time (a session that stays longer is ended by FORCE)."""
+        for _ in range(_CLOSING_POLLS):
+            row = self.admin().execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
+            if not (row and row[0]):
+                return
+            time.sleep(0.004)
 
     def database_exists(self, name: str) -> bool:
         return self.admin().execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None

@@ -111,3 +111,17 @@ def test_a_plan_that_changes_what_it_does_not_name_still_fails_on_the_copy_made_
         with pytest.raises(TeamigrateError) as refused:
             prove_plan(workspace, before, plan, target, source=source, target_url=after)
     assert refused.value.code == "TM311" and "named" in refused.value.message, refused.value.message
+
+
+def test_a_copy_is_dropped_though_a_session_stays_on_it(shadow_server) -> None:  # type: ignore[no-untyped-def]
+    """drop_database waits a moment for sessions that are closing, then FORCE ends one that stays."""
+    with shadow_server.scratch() as url:
+        staying = psycopg.connect(url, autocommit=True)
+        psycopg.connect(url, autocommit=True).close()  # closing as the drop begins
+        name = url_database(url)
+    try:
+        assert not shadow_server.database_exists(name)
+        with pytest.raises(psycopg.OperationalError):
+            staying.execute("SELECT 1")
+    finally:
+        staying.close()
