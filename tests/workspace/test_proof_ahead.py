@@ -16,19 +16,13 @@ from teamigrate.schema.introspect import introspect, read_catalog
 from teamigrate.schema.plan import Plan, Statement
 from teamigrate.workspace.proof import prove_plan
 from teamigrate.workspace.schemas import Workspace
+from tests.workspace.test_proof_copies import _loaded
 
 BEFORE = """CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));
 CREATE VIEW named AS SELECT id, name FROM accounts;
 COMMENT ON TABLE orders IS 'orders';
 """
-
-
-def _loaded(make_database, sql: str) -> str:  # type: ignore[no-untyped-def]
-    url = make_database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.encode())
-    return url
 
 
 @pytest.fixture
