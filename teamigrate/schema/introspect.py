@@ -389,10 +389,14 @@ def introspect(conn: psycopg.Connection, *, exclude_tables: Iterable[tuple[str, 
     return _reading(conn, lambda rows: _Catalog(rows, set(exclude_tables)).build())
 
 
-def object_tally(conn: psycopg.Connection) -> tuple[int, ...]:
-    """How many user objects of each kind the database holds (tally.sql): unequal tallies, unequal schemas."""
-    row = conn.execute(query("tally")).fetchone()
-    return tuple(row) if row is not None else ()
+def object_tally(conn: psycopg.Connection) -> tuple[int, ...] | None:
+    """How many user objects of each kind the database holds (tally.sql): unequal tallies, unequal schemas. None when
+    it cannot be read (the introspection that follows says why)."""
+    try:
+        row = conn.execute(query("tally")).fetchone()
+    except psycopg.Error:
+        return None
+    return tuple(row) if row is not None else None
 
 
 # The queries a second session reads (read_catalog's `beside`): about half of the server's time, in a cold session.
