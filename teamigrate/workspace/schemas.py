@@ -179,15 +179,15 @@ class Workspace:
             with connect(url) as conn:
                 if tallies is not None:
                     tallies.put(url, object_tally(conn))
-                if ahead is None or ahead.begun:
+                if ahead is None or ahead.begun or (tallies is not None and not tallies.differ(url)):
                     return introspect(conn, exclude_tables=self.exclude_tables)
+                ahead.want()  # where the copy goes is looked up while this session reads
                 rows = read_catalog(conn)
         finally:
             if tallies is not None:
                 tallies.put(url, None)  # none from a session that failed: no one waits for it
-        if tallies is None or tallies.differ(url):
-            # Its session gone, the database can be the template of the copy waiting for it, made while the model is built.
-            ahead.begin()
+        # Its session gone, the database can be the template of the copy waiting for it, made while the model is built.
+        ahead.begin()
         return rows.schema(exclude_tables=self.exclude_tables)
 
     @contextmanager
@@ -210,11 +210,11 @@ class Workspace:
         if url is None or url in self._copies or (once_read and url_database_on(self.shadow, url) is None):
             yield
             return
-        go, unwanted = threading.Event(), threading.Event()
+        signals = _CopySignals()
         if not once_read:
-            go.set()
+            signals.begin()
         # Begun early, it is made by template only: when a session stays on the template, the proof copies it as before.
-        ahead = self._copies[url] = _CopyAhead(self._new_copy(url, go, unwanted, by_dump=not once_read), go, unwanted, self.shadow)
+        ahead = self._copies[url] = _CopyAhead(self._new_copy(url, signals, by_dump=not once_read), signals, self.shadow)
         try:
             yield
         finally:
@@ -223,14 +223,18 @@ class Workspace:
                 ahead.drop()
 
     @contextmanager
-    def _new_copy(self, url: str, go: threading.Event | None = None, unwanted: threading.Event | None = None, *, by_dump: bool = True) -> Iterator[str]:
-        """A copy of `url`; made ahead, it waits for `go` (its template's own reading done), and is given up at
-        `unwanted` before its CREATE DATABASE is sent, or (not `by_dump`) when it cannot be made by template."""
+    def _new_copy(self, url: str, signals: _CopySignals | None = None, *, by_dump: bool = True) -> Iterator[str]:
+        """A copy of `url`; made ahead (`signals`), it waits to be wanted (the sides differ) to look up where it goes,
+        and for its template's own reading to be done to copy it; it is given up when unwanted before its CREATE
+        DATABASE is sent, or (not `by_dump`) when it cannot be made by template."""
+        unwanted = signals.unwanted if signals is not None else None
+        if signals is not None:
+            signals.wait("wanted")
         name = url_database_on(self.shadow, url)
-        # Where it goes is looked up first: pg_database_size of 13,000 files takes 0.03-0.1 s, while `go` is awaited.
+        # Looked up while the template is still read: pg_database_size of 13,000 files takes 0.03-0.1 s.
         tablespace = self._copy_tablespace(name) if name is not None else None
-        if go is not None:
-            go.wait()
+        if signals is not None:
+            signals.wait("go")
         with ExitStack() as stack:
             copy = None
             # PostgreSQL waits 5 s for the other sessions on a template to leave before it gives up: ask first.
@@ -388,27 +392,53 @@ class _Unwanted(Exception):
     """A copy ahead given up before its CREATE DATABASE was sent: no longer wanted, or not to be made by template."""
 
 
-class _CopyAhead:
-    """A copy being made on a thread of its own, its CREATE DATABASE sent once `go` is set (at once, or when its
-    template's reading is done: `begin`): taken (and dropped by the taker), or dropped unused, a CREATE DATABASE still
-    under way cancelled (PostgreSQL removes what it had copied)."""
+class _CopySignals:
+    """What a copy made ahead waits for: `wanted` (the sides differ: where it goes is looked up), `go` (its template's
+    reading done: it is made), and `unwanted` (given up; the other two are set with it, so that nothing waits)."""
 
-    def __init__(self, making: AbstractContextManager[str], go: threading.Event, unwanted: threading.Event, shadow: ShadowServer) -> None:
-        self.making, self.go, self.unwanted, self.shadow = making, go, unwanted, shadow
+    def __init__(self) -> None:
+        self.wanted, self.go, self.unwanted = threading.Event(), threading.Event(), threading.Event()
+
+    def want(self) -> None:
+        self.wanted.set()
+
+    def begin(self) -> None:
+        self.wanted.set()
+        self.go.set()
+
+    def give_up(self) -> None:
+        self.unwanted.set()
+        self.begin()
+
+    def wait(self, event: str) -> None:
+        getattr(self, event).wait()
+        if self.unwanted.is_set():
+            raise _Unwanted
+
+
+class _CopyAhead:
+    """A copy being made on a thread of its own as its signals say: taken (and dropped by the taker), or dropped
+    unused, a CREATE DATABASE still under way cancelled (PostgreSQL removes what it had copied)."""
+
+    def __init__(self, making: AbstractContextManager[str], signals: _CopySignals, shadow: ShadowServer) -> None:
+        self.making, self.signals, self.shadow = making, signals, shadow
         pool = ThreadPoolExecutor(max_workers=1)
         self.made: Future[str] = pool.submit(making.__enter__)
         pool.shutdown(wait=False)
 
     @property
     def begun(self) -> bool:
-        return self.go.is_set()
+        return self.signals.go.is_set()
+
+    def want(self) -> None:
+        self.signals.want()
 
     def begin(self) -> None:
-        self.go.set()
+        self.signals.begin()
 
     def taken(self, stack: ExitStack) -> str | None:
         """The copy (None: given up, to be made another way); what making it raised, raised here."""
-        self.go.set()
+        self.signals.begin()
         try:
             copy = self.made.result()
         except _Unwanted:
@@ -417,8 +447,7 @@ class _CopyAhead:
         return copy
 
     def drop(self) -> None:
-        self.unwanted.set()
-        self.go.set()
+        self.signals.give_up()
         if not self.made.done():
             # On the maintenance connection the copy is made on; a cancel that finds it idle is ignored by the server.
             self.shadow.admin().cancel_safe()
