@@ -24,7 +24,7 @@ from teamigrate.planners.mainline import MainLine, main_line
 if TYPE_CHECKING:
     from teamigrate.schema.diff import Plan
     from teamigrate.schema.model import Schema
-    from teamigrate.workspace.files_ahead import FilesAhead
+    from teamigrate.workspace.read_ahead import FilesAhead
 
 STATE_FOLDER = ".teamigrate"
 STAMP_FILE = "check.ok"
@@ -365,9 +365,9 @@ def _schema_files(inputs: Inputs) -> list[tuple[str, str]]:
 def _files_ahead(config: Config, inputs: Inputs) -> FilesAhead | None:
     if not inputs.schema_files:
         return None
-    from teamigrate.workspace.files_ahead import FilesAhead
+    from teamigrate.workspace.read_ahead import FilesAhead
 
-    return FilesAhead(config, _schema_files(inputs), ((config.history_schema, config.history_name),))
+    return FilesAhead(config, _schema_files(inputs), ((config.history_schema, config.history_name),))  # as Workspace.exclude_tables
 
 
 def _replay_findings(config: Config, migrations: Sequence[Migration], inputs: Inputs, drift: bool, ahead: FilesAhead | None = None) -> list[Finding]:

@@ -13,7 +13,7 @@
    history, no template yet) in a scratch database as before.
 
 `check` loads its schema files ahead, over libpq, before psycopg is imported
-(files_ahead.py): of_files takes those catalog rows when they are of the same
+(read_ahead.py): of_files takes those catalog rows when they are of the same
 files on this server, else loads them as in 2. and 3.
 
 `check` after one new migration thus creates no database at all.
@@ -35,7 +35,7 @@ from teamigrate.workspace.files import SqlFile, load_sql_files, load_sql_into
 from teamigrate.server.memory import TABLESPACE, memory_tablespace
 from teamigrate.server.shadow import ShadowServer
 from teamigrate.workspace.replay_cache import ReplayCache
-from teamigrate.workspace.files_ahead import FilesAhead
+from teamigrate.workspace.read_ahead import FilesAhead
 from teamigrate.workspace.store import EMPTY_DATABASE, SchemaStore, files_parts, schema_key
 
 __all__ = ["EMPTY_DATABASE", "SchemaReader", "SchemaStore", "clear_caches"]

@@ -1,6 +1,6 @@
 """The schema store (introspected schemas kept between commands) and its keys, without psycopg or the model imported.
 
-`check` asks it, and loads schema files ahead (files_ahead.py), before psycopg's
+`check` asks it, and loads its schema files ahead (read_ahead.py), before psycopg's
 import is done: nothing here imports either until a stored schema is read.
 """
 

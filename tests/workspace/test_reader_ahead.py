@@ -1,4 +1,4 @@
-"""Schema files loaded and read over libpq ahead of psycopg (workspace/files_ahead.py): the same rows, schema and verdicts as psycopg's way."""
+"""Schema files loaded and read over libpq ahead of psycopg (workspace/read_ahead.py): the same rows, schema and verdicts as psycopg's way."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from teamigrate.database import connect
 from teamigrate.errors import TeamigrateError
 from teamigrate.schema.introspect import read_catalog
 from teamigrate.workspace.files import SqlFile, load_sql_files
-from teamigrate.workspace.files_ahead import FilesAhead, _catalog_rows
+from teamigrate.workspace.read_ahead import FilesAhead, _catalog_rows
 from teamigrate.workspace.reader import EMPTY_DATABASE, SchemaReader, SchemaStore
 
 EXCLUDE = (("public", "teamigrate_history"),)
