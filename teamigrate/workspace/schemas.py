@@ -207,6 +207,8 @@ class Workspace:
 
         `once_read`: a database on the shadow server (copied by template) is copied as soon as `introspect` has read
         it, beside the rest of the block's reading; one on another server (a pg_dump to load) is not begun here."""
+        if url is not None and url in self._copies and not once_read:
+            self._copies[url].begin()  # one waiting to be read: now wanted after all (equal tallies, unequal schemas)
         if url is None or url in self._copies or (once_read and url_database_on(self.shadow, url) is None):
             yield
             return

@@ -56,6 +56,13 @@ def test_sides_with_the_same_tally_are_not_copied_ahead(shadow_server, make_data
     with pytest.raises(Exception) as given_up:
         ahead.made.result()
     assert type(given_up.value).__name__ == "_Unwanted"
+    # As diff does once it sees the schemas differ: the copy waiting is begun then, beside the diff.
+    with workspace.copy_ahead(before, once_read=True):
+        source, target = workspace.introspect_all([before, after])
+        with workspace.copy_ahead(before):
+            made = url_database(workspace._copies[before].made.result(timeout=30))  # not waiting for anything more
+            assert shadow_server.database_exists(made)
+    assert not shadow_server.database_exists(made)
 
 
 def test_a_copy_dropped_while_being_made_leaves_nothing(shadow_server, make_database, workspace) -> None:  # type: ignore[no-untyped-def]
