@@ -169,10 +169,10 @@ def diff_group(bench: Bench) -> None:
             raise SystemExit(f"teamigrate diff failed: {done.stderr.strip()}")
         return time.perf_counter() - start
 
-    rows = {
-        "teamigrate diff --no-verify": bench.runs(lambda: diff("--no-verify")), "teamigrate diff (proof on)": bench.runs(diff),
-        "teamigrate diff, no changes --no-verify": bench.runs(lambda: diff("--no-verify", to=url_same)),
-        "teamigrate diff, no changes (proof on)": bench.runs(lambda: diff(to=url_same)),
+    measures: dict[str, Callable[[], float]] = {
+        "teamigrate diff --no-verify": lambda: diff("--no-verify"), "teamigrate diff (proof on)": diff,
+        "teamigrate diff, no changes --no-verify": lambda: diff("--no-verify", to=url_same),
+        "teamigrate diff, no changes (proof on)": lambda: diff(to=url_same),
     }
     migra = Path(sys.executable).parent / "migra"
     if migra.exists():
@@ -181,7 +181,13 @@ def diff_group(bench: Bench) -> None:
             subprocess.run([str(migra), "--unsafe", url_a, url_b], capture_output=True, check=False)  # exit 2: changes found
             return time.perf_counter() - start
 
-        rows["migra (peer)"] = bench.runs(run_migra)
+        measures["migra (peer)"] = run_migra
+    # Round by round, each row once a round: on a machine shared with others, a burst of load falls on every row
+    # alike instead of on the rows measured while it lasted, and the ratios stay comparable.
+    rows: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(bench.args.runs):
+        for name, measure in measures.items():
+            rows[name].append(measure())
     report(f"diff of two {tables}-table databases by URL", rows, "teamigrate diff --no-verify", load)
 
 
