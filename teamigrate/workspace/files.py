@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ import sqlparse
 from teamigrate.database import connect
 from teamigrate.errors import TeamigrateError
 from teamigrate.server.extensions import ServerBuild, build_serving, missing_extension, unavailable
+
+
+_COPY = re.compile(r"\bCOPY\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
     """
     in_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
     for sql_file in files:
+        _refuse_copy(sql_file)
         try:
             with conn.transaction() if in_transaction else nullcontext():
                 run_sql_text(conn, sql_file.text)
@@ -63,6 +68,19 @@ def load_sql_into(conn: psycopg.Connection, files: Sequence[SqlFile]) -> None:
             if in_transaction and isinstance(exc, (psycopg.errors.ActiveSqlTransaction, psycopg.errors.DiskFull)):
                 raise  # it cannot run in the caller's transaction, or not where it is: the caller loads it elsewhere
             raise sql_error(exc, sql_file.name, sql_file.text, "TM303", failing_line(conn, sql_file.text), conn=conn) from None
+
+
+def _refuse_copy(sql_file: SqlFile) -> None:
+    """TM303 for COPY … FROM stdin (pg_dump's data, psql's stream): sent to PostgreSQL it leaves the session waiting for data."""
+    if not _COPY.search(sql_file.text):
+        return
+    from teamigrate.history.apply import split_statements
+
+    for statement in split_statements(sql_file.text):
+        words = statement.keywords
+        if words[:1] == ("COPY",) and any(words[i : i + 2] in (("FROM", "STDIN"), ("TO", "STDOUT")) for i in range(len(words))):
+            raise TeamigrateError("TM303", f"{sql_file.name}:{statement.line}: COPY … FROM stdin / TO stdout needs psql's data stream",
+                                  "keep schema files to the schema (pg_dump --schema-only); put data in INSERT … VALUES statements")
 
 
 def failing_line(conn: psycopg.Connection, text: str) -> int | None:

@@ -87,6 +87,7 @@ def test_files_loaded_ahead_give_the_schema_psycopgs_way_gives(shadow_server, tm
     ("CREATE TABLE fine (id int);\nCREATE TABLE broken (id nosuchtype);\n", "fails"),
     ("CREATE TABLE one (id int);\nCOMMIT;\nCREATE TABLE two (id int);\n", "commits"),
     ("CREATE TABLE copied (id int);\nCREATE INDEX CONCURRENTLY copied_id ON copied (id);\n", "cannot run in a transaction"),
+    ("CREATE TABLE copied (id int);\nCOPY copied (id) FROM stdin;\n1\n\\.\n", "copies"),
 ])
 def test_files_not_loaded_ahead_get_psycopgs_verdict(shadow_server, tmp_path: Path, text: str, why: str) -> None:  # type: ignore[no-untyped-def]
     reader = _reader(shadow_server, tmp_path)
@@ -105,6 +106,8 @@ def test_files_not_loaded_ahead_get_psycopgs_verdict(shadow_server, tmp_path: Pa
     assert got == expected
     if why == "fails":
         assert got == ("TM303", "schema.sql:2: type \"nosuchtype\" does not exist")
+    if why == "copies":  # pg_dump's data: named, not sent (psycopg would wait for the data stream)
+        assert got == ("TM303", "schema.sql:2: COPY … FROM stdin / TO stdout needs psql's data stream")
     with connect(shadow_server.database_url(EMPTY_DATABASE)) as conn:  # the empty database stayed empty
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relname IN ('fine', 'one', 'two', 'copied')").fetchone() == (0,)
 
