@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -13,11 +14,11 @@ from tests.conftest import Project, run_cli, run_process
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["deploy"], ("deploy", None, False, frozenset())),
-    (["--debug", "deploy"], ("deploy", None, True, frozenset())),
-    (["--config", "other.yaml", "--debug", "deploy"], ("deploy", "other.yaml", True, frozenset())),
-    (["check", "--staged"], ("check", None, False, frozenset({"--staged"}))),
-    (["--debug", "check", "--json", "--no-cache", "--drift"], ("check", None, True, frozenset({"--json", "--no-cache", "--drift"}))),
+    (["deploy"], ("deploy", None, False, frozenset(), None)),
+    (["--debug", "deploy"], ("deploy", None, True, frozenset(), None)),
+    (["--config", "other.yaml", "--debug", "deploy"], ("deploy", "other.yaml", True, frozenset(), None)),
+    (["check", "--staged"], ("check", None, False, frozenset({"--staged"}), None)),
+    (["--debug", "check", "--json", "--no-cache", "--drift"], ("check", None, True, frozenset({"--json", "--no-cache", "--drift"}), None)),
     (["check", "--staged", "--staged"], None),
     (["check", "--base", "main"], None),  # an option with a value: typer's
     (["check", "--format", "github"], None),
@@ -25,11 +26,26 @@ from tests.conftest import Project, run_cli, run_process
     (["deploy", "--dry-run"], None),
     (["deploy", "--config", "x.yaml"], None),  # typer refuses a global option after the command: so must we
     (["--config", "--debug", "deploy"], None),
+    (["new", "add_email"], ("new", None, False, frozenset(), "add_email")),
+    (["new", "--empty", "backfill", "--online-safe"], ("new", None, False, frozenset({"--empty", "--online-safe"}), "backfill")),
+    (["new"], None),  # typer's usage error
+    (["new", "a", "b"], None),
+    (["new", "-x"], None),
+    (["new", "a", "--online-safe", "--no-online-safe"], None),
+    (["new", "--help"], None),
+    (["dev"], ("dev", None, False, frozenset(), None)),
+    (["dev", "--name", "add_email", "--create-only"], ("dev", None, False, frozenset({"--create-only"}), "add_email")),
+    (["--config", "c.yaml", "dev", "--capture-drift", "--no-online-safe"], ("dev", "c.yaml", False, frozenset({"--capture-drift", "--no-online-safe"}), None)),
+    (["dev", "--name"], None),
+    (["dev", "--name", "--create-only"], None),
+    (["dev", "--name=x"], None),
+    (["dev", "--name", "a", "--name", "b"], None),
+    (["dev", "add_email"], None),
     (["status"], None),
     (["--debug"], None),
     ([], None),
 ])
-def test_only_deploy_and_check_with_plain_flags_skip_typer(args: list[str], expected: tuple[str, str | None, bool, frozenset[str]] | None) -> None:
+def test_only_plain_command_lines_skip_typer(args: list[str], expected: tuple[str, str | None, bool, frozenset[str], str | None] | None) -> None:
     assert _plain(args) == expected
 
 
@@ -48,6 +64,42 @@ def test_check_without_typer_reports_and_fails_as_through_typer(project: Project
     alone = run_process(["check", "--staged"], project.root, {"TEAMIGRATE_DAEMON": "0"})
     assert alone.returncode == here.returncode == 1
     assert alone.stderr == here.stderr and "error[" in alone.stderr and "Traceback" not in alone.stderr
+
+
+def test_new_and_dev_without_typer_write_apply_and_fail_as_through_typer(project: Project) -> None:
+    config = project.root / "teamigrate.yaml"
+    config.write_text(config.read_text().replace("# schema: schema.sql", "schema: schema.sql", 1))
+    project.write("schema.sql", "CREATE TABLE a (id int PRIMARY KEY);\n")
+    done = run_process(["dev", "--name", "add_a"], project.root, {"PYTHONPROFILEIMPORTTIME": "1", "TEAMIGRATE_DAEMON": "0"})
+    assert done.returncode == 0, done.stderr
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "teamigrate.commands.dev" in imported and not {"typer", "teamigrate.cli"} & imported
+    assert project.sql("SELECT count(*) FROM a") == [(0,)]
+    first = [p.name for p in (project.root / "migrations").iterdir() if p.is_dir()]
+    assert len(first) == 1 and first[0].endswith("_add_a")
+
+    # new through launch and through typer: the same migration (its folder name aside: each has its own id).
+    with (project.root / "schema.sql").open("a") as schema:
+        schema.write("CREATE TABLE b (id int PRIMARY KEY, note text);\n")
+    alone = run_process(["new", "--no-online-safe", "add_b"], project.root, {"TEAMIGRATE_DAEMON": "0"})
+    assert alone.returncode == 0, alone.stderr
+    written = sorted(p for p in (project.root / "migrations").iterdir() if p.is_dir() and p.name.endswith("_add_b"))
+    assert len(written) == 1
+    launched = (written[0] / "migration.sql").read_text(), (written[0] / "down.sql").read_text()
+    shutil.rmtree(written[0])
+    project.ok("hash")
+    here = run_cli(["new", "--no-online-safe", "add_b"], project.root)
+    assert here.returncode == 0, here.stderr
+    again = [p for p in (project.root / "migrations").iterdir() if p.is_dir() and p.name.endswith("_add_b")]
+    assert ((again[0] / "migration.sql").read_text(), (again[0] / "down.sql").read_text()) == launched
+    assert "CREATE TABLE" in launched[0]
+
+    # A failure: the same lines as through typer.
+    (project.root / "schema.sql").write_text("CREATE TABLE a (id int PRIMARY KEY;\n")
+    alone = run_process(["new", "broken"], project.root, {"TEAMIGRATE_DAEMON": "0"})
+    here = run_cli(["new", "broken"], project.root)
+    assert alone.returncode == here.returncode == 1
+    assert alone.stderr == here.stderr and alone.stderr.startswith("error[TM303]") and "Traceback" not in alone.stderr
 
 
 def test_deploy_without_typer_applies_and_fails_as_through_typer(project: Project) -> None:
