@@ -16,6 +16,7 @@ import sys
 # The commands a running daemon runs: the ones git hooks and the pre-commit framework run, where startup
 # is most of the time. The daemon's protocol (socket, signal, json) is imported for these only.
 FORWARDED = frozenset({"check", "lint"})
+INTERRUPTED = 130  # cli.run's exit code after Ctrl-C
 
 
 def main() -> None:
@@ -44,11 +45,15 @@ def _exit(code: object) -> None:
     Python's finalisation frees each imported module's objects, about 8 ms of a `deploy` that
     takes 0.15 s. Once this thread is the only one left, what finalisation would still do that
     anyone can see is the atexit callbacks and the flush of stdout and stderr: done here, then
-    os._exit. With other threads alive (or a stream that cannot be flushed), the ordinary exit.
+    os._exit. With other threads alive (unless after Ctrl-C), a profiler, or a stream that cannot be flushed,
+    the ordinary exit.
     """
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
-        raise SystemExit(code)  # (a profiler or debugger that reports after the program: python -m cProfile -m teamigrate)
+    # Other threads are waited for (the ordinary exit), except after Ctrl-C (130): one may wait for a database that
+    # does not answer. So is a profiler or tracer that reports after the program (python -m cProfile -m teamigrate).
+    waits = threading is not None and threading.active_count() > 1 and code != INTERRUPTED
+    if waits or sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)
     if code is None:
         status = 0
     elif isinstance(code, int):

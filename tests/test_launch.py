@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -159,3 +160,32 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly(project: Project) -
         process.stdout.close()  # `| head -0`: the first write finds no reader
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 1 and stderr == "", stderr
+
+
+def test_ctrl_c_ends_check_at_once_while_a_thread_waits_for_a_database_that_does_not_answer(project: Project) -> None:
+    import signal
+    import socket
+    import time
+
+    project.write("migrations/20260101000000_first/migration.sql", "CREATE TABLE a (id int PRIMARY KEY);\n")
+    project.ok("hash")
+    with socket.socket() as silent:  # accepts, never answers: libpq waits its 10 s connect timeout
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent.settimeout(60)
+        config = project.root / "teamigrate.yaml"
+        config.write_text(config.read_text().replace(project.database_url, f"postgresql://nobody@127.0.0.1:{silent.getsockname()[1]}/app"))
+        client = subprocess.Popen([sys.executable, "-m", "teamigrate", "check", "--drift"], cwd=project.root,
+                                  env={**os.environ, "TEAMIGRATE_DAEMON": "0"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            waiting, _ = silent.accept()  # check's thread is connecting now
+            with waiting:
+                time.sleep(0.3)
+                interrupted = time.monotonic()
+                client.send_signal(signal.SIGINT)
+                _, stderr = client.communicate(timeout=30)
+                ended = time.monotonic() - interrupted
+        finally:
+            client.kill()
+    assert client.returncode == 130, stderr
+    assert stderr.strip().endswith("interrupted") and ended < 5, (ended, stderr)  # not the 10 s the thread still had to wait

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,7 +70,7 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     repository = GitRepository.find(config.root)
     if staged and repository is None:
         raise TeamigrateError("TM500", "--staged needs a git repository", "run `check` without --staged, or inside your repository")
-    with ThreadPoolExecutor(max_workers=3) as background:
+    with _background() as background:
         # git names main_branch's and HEAD's commits while the files are read.
         refs: Future[tuple[str | None, str | None, str | None]] | None = None
         if base is not None:
@@ -132,6 +133,19 @@ def run_check(config: Config, *, staged: bool = False, drift: bool = False, use_
     if report.ok and not drift:
         _write_stamp(stamp, fingerprint)
     return report
+
+
+@contextmanager
+def _background() -> Iterator[ThreadPoolExecutor]:
+    """check's threads: waited for when the check ends, but not after Ctrl-C. A thread may be connecting to a
+    database that does not answer (--drift), for up to its 10 s connect timeout; the process ends without it."""
+    pool = ThreadPoolExecutor(max_workers=3)
+    try:
+        yield pool
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @dataclass(frozen=True)
