@@ -60,6 +60,7 @@ CODES: dict[str, str] = {
     "TM223": "the migrations folder, a migration folder, migration.sql, down.sql or teamigrate.sum leads outside the project, through a symlink or `migrations:` (replace the link with the file itself; nothing was read or written)",
     "TM224": "the database role may not read or write the history table (grant it the privileges the hint names, or set another history_table)",
     "TM230": "a migration timed out waiting for its locks on every try and is still pending (end the blocking sessions the message names, or raise deploy.lock_timeout / deploy.retries)",
+    "TM231": "a migration renamed, dropped or altered the history table; its transaction was rolled back and it is still pending (remove that statement)",
     # --- TM3xx: schema engine ----------------------------------------------
     # schema sources, `diff` and the proof by replay (lead)
     "TM301": "a schema source (--from/--to) is not one teamigrate knows (see `teamigrate diff --help`)",

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -225,6 +226,21 @@ def prepare_session(conn: psycopg.Connection) -> None:
     conn.execute(session_sql(conn.info.server_version))
 
 
+@contextmanager
+def _history_left_alone(migration: Migration, table: HistoryTable) -> Iterator[None]:
+    """TM231 when the row cannot be written because the migration renamed, dropped or altered the history table
+    (raised inside its transaction, which rolls back: the migration stays pending)."""
+    try:
+        yield
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.WrongObjectType, psycopg.errors.DatatypeMismatch) as exc:
+        primary = exc.diag.message_primary or str(exc).strip()
+        raise MigrationError(
+            "TM231", f"{migration.id} changed the history table {table.qualified_name} ({primary}): its transaction was rolled back, it is still pending",
+            f"a migration must not rename, drop or alter teamigrate's history table: remove that from {migration.id}/{MIGRATION_FILE}, then deploy again",
+            migration.id,
+        ) from None
+
+
 def apply_migration(
     conn: psycopg.Connection, table: HistoryTable, migration: Migration, git_commit: str | None = None, locks: LockPolicy | None = None,
     retries: LockRetries | None = None,
@@ -251,7 +267,8 @@ def apply_migration(
                     conn.execute(locks.for_migration(migration.directives).set_sql(local=True))
                 _run_statements(conn, migration, migration.sql, MIGRATION_FILE, RESOLVE_HINT)
                 prepare_session(conn)
-                table.record_applied(migration, started_at, git_commit)
+                with _history_left_alone(migration, table):
+                    table.record_applied(migration, started_at, git_commit)
         else:
             # The 'started' row is committed first, so a crash halfway leaves a trace for deploy to refuse on.
             table.record_started(migration, started_at, git_commit)

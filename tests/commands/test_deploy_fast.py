@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from teamigrate.commands.deploy import apply_pending
 from teamigrate.commands.deploy_fast import _rows
 from teamigrate.config import load_config
@@ -9,6 +11,7 @@ from teamigrate.git import head_commit
 from teamigrate.history.rows import qualified_ident
 from teamigrate.libpq import QueryFailed, load
 from teamigrate.workspace.project import checked_out_migrations, open_target
+from tests.commands.conftest import assert_refused
 from tests.commands.test_deploy import HISTORY, add_migration, one_error
 from tests.conftest import Project, run_process
 
@@ -195,3 +198,18 @@ def test_a_migration_that_deallocates_prepared_statements_is_not_batched_with_th
     assert project.sql(f"SELECT id, state FROM {HISTORY} ORDER BY id") == [
         ("20261201000000_a", "applied"), ("20261201000100_deallocate", "applied"), ("20261201000200_c", "applied"),
     ]
+
+
+@pytest.mark.parametrize("change", ["ALTER TABLE {table} RENAME TO hidden_history", "DROP TABLE {table}"])
+def test_a_migration_that_changes_the_history_table_is_refused_and_left_pending(project: Project, change: str) -> None:
+    add_migration(project, "20261201000000_a", "CREATE TABLE a (id int);\n")
+    add_migration(project, "20261201000100_hide", f"CREATE TABLE b (id int);\n{change.format(table=HISTORY)};\n")
+    add_migration(project, "20261201000200_c", "CREATE TABLE c (id int);\n")
+    project.ok("hash")
+    result = run_process(["deploy"], project.root)
+    assert_refused(result, "TM231")
+    assert "20261201000100_hide changed the history table public.teamigrate_history" in result.stderr
+    assert [line.split(" (")[0] for line in result.stdout.splitlines()] == ["applied 20261201000000_a"]
+    # Rolled back: the table as it was, b never made, the migration (and the one after) still pending.
+    assert project.sql(f"SELECT id, state FROM {HISTORY} ORDER BY id") == [("20261201000000_a", "applied")]
+    assert project.sql("SELECT to_regclass('b') IS NULL, to_regclass('c') IS NULL") == [(True, True)]
