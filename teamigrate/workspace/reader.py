@@ -125,8 +125,8 @@ class SchemaReader:
         ).fetchone()
         # Made on disk before, or in memory that is short now (or TEAMIGRATE_MEMORY_TABLESPACE=0): made again where it belongs.
         if row is not None and (row[0] != tablespace if tablespace is not None else row[0] == TABLESPACE):
-            try:  # unless a command is using it right now
-                self.shadow.admin().execute(f"DROP DATABASE {quote_ident(EMPTY_DATABASE)}")
+            try:  # unless a command is using it right now (IF EXISTS: or another has just dropped it)
+                self.shadow.admin().execute(f"DROP DATABASE IF EXISTS {quote_ident(EMPTY_DATABASE)}")
                 row = None
             except psycopg.errors.ObjectInUse:
                 pass
