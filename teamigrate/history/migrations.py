@@ -230,7 +230,7 @@ class MigrationDirectory:
         self.resolved_sum_path()
         result = []
         # os.scandir and O_NOFOLLOW opens rather than a stat and an lstat per file: a history of
-        # 300 migrations is read in 3 ms instead of 8 (deploy reads it before anything else).
+        # 300 migrations is read in 4.6 ms instead of 8.3 (deploy reads it before anything else).
         with os.scandir(self.path) as listing:
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
